@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerDecode } from './decode.js';
+import { registerDemo } from './demo.js';
+import { registerEid } from './eid.js';
+import { registerEncode } from './encode.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
-  void program;
-  void io;
+  registerDecode(program, io);
+  registerEncode(program, io);
+  registerEid(program, io);
+  registerDemo(program, io);
 }
