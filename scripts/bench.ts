@@ -1,0 +1,6 @@
+/** `npm run bench`: every benchmark, with the machine it ran on. Figures only; nothing is asserted. */
+import { machine } from './bench-harness.js';
+import { runBleBench } from './bench-ble.js';
+
+console.log(`Touchpoint benchmarks — ${machine()}`);
+runBleBench();
