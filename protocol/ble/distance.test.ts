@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eddystoneMeasuredPower1m, estimateDistanceM, rssiAtDistance } from './distance.js';
+import { CURVE_FITS, curveFittedDistanceM, eddystoneMeasuredPower1m, estimateDistanceM, rssiAtDistance } from './distance.js';
 
 describe('log-distance model', () => {
   // shared/docs/protocols.md §5.1 table, P1m = −59 dBm
@@ -23,5 +23,18 @@ describe('log-distance model', () => {
   });
   it('refuses a non-positive exponent', () => {
     expect(() => estimateDistanceM(-60, -59, { pathLossExponent: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('curve-fitted model (android-beacon-library)', () => {
+  // [SRC] ModelSpecificDistanceCalculatorTest.java
+  it('Nexus 5 at the calibrated power is 1.0 ± 0.1 m (exactly 0.97085)', () => {
+    expect(curveFittedDistanceM(-59, -59, CURVE_FITS.nexus5)).toBeCloseTo(0.97085, 5);
+  });
+  it('Moto X Pro (−49, −58) → 2.661125466', () => {
+    expect(curveFittedDistanceM(-58, -49, CURVE_FITS.motoXPro)).toBeCloseTo(2.661125466, 8);
+  });
+  it('uses ratio^10 closer than 1 m', () => {
+    expect(curveFittedDistanceM(-50, -59)).toBeCloseTo((50 / 59) ** 10, 12);
   });
 });

@@ -37,3 +37,26 @@ export function rssiAtDistance(distanceM: number, measuredPower1m: number, model
   const n = model.pathLossExponent ?? 2;
   return measuredPower1m - 10 * n * Math.log10(Math.max(distanceM, 0.01));
 }
+
+/**
+ * android-beacon-library's curve fit (distance/CurveFittedDistanceCalculator.java), for phones
+ * whose receivers were measured: ratio = rssi / txPower; d = ratio^10 when ratio < 1, else
+ * A·ratio^B + C. Coefficients from its model-distance-calculations.json.
+ */
+export interface CurveFit {
+  a: number;
+  b: number;
+  c: number;
+}
+
+export const CURVE_FITS = {
+  /** Nexus 4/5: the library's default model. */
+  nexus5: { a: 0.42093, b: 6.9476, c: 0.54992 },
+  motoXPro: { a: 0.9401940951, b: 6.170094565, c: 0 },
+} as const satisfies Record<string, CurveFit>;
+
+export function curveFittedDistanceM(rssi: number, measuredPower1m: number, fit: CurveFit = CURVE_FITS.nexus5): number {
+  if (rssi === 0 || measuredPower1m === 0) throw new RangeError('rssi and measured power must be non-zero dBm');
+  const ratio = rssi / measuredPower1m;
+  return ratio < 1 ? ratio ** 10 : fit.a * ratio ** fit.b + fit.c;
+}
