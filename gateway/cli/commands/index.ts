@@ -4,11 +4,13 @@ import { registerDecode } from './decode.js';
 import { registerDemo } from './demo.js';
 import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
+import { registerHash } from './hash.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
   registerDecode(program, io);
   registerEncode(program, io);
   registerEid(program, io);
+  registerHash(program, io);
   registerDemo(program, io);
 }
