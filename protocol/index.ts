@@ -2,3 +2,4 @@
 export * as ble from './ble/index.js';
 export * as identity from './identity/index.js';
 export * as messages from './messages/index.js';
+export * as sensors from './sensors/index.js';

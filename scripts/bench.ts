@@ -1,6 +1,8 @@
 /** `npm run bench`: every benchmark, with the machine it ran on. Figures only; nothing is asserted. */
 import { machine } from './bench-harness.js';
 import { runBleBench } from './bench-ble.js';
+import { runSensorsBench } from './bench-sensors.js';
 
 console.log(`Touchpoint benchmarks — ${machine()}`);
 runBleBench();
+runSensorsBench();

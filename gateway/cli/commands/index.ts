@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerDecode } from './decode.js';
+import { registerDecodeSensors } from './decode-sensors.js';
 import { registerDemo } from './demo.js';
 import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
@@ -8,7 +9,7 @@ import { registerHash } from './hash.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
-  registerDecode(program, io);
+  registerDecodeSensors(registerDecode(program, io), io);
   registerEncode(program, io);
   registerEid(program, io);
   registerHash(program, io);

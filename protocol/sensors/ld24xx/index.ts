@@ -1,0 +1,5 @@
+export * from './frame.js';
+export * from './scanner.js';
+export * from './command-set.js';
+export * from './common.js';
+export * from './radar-parser.js';

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './crc8.js';
+export * from './tp1.js';
+export * from './foreign.js';
+export * from './line.js';
+export * from './parser.js';
