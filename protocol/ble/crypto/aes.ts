@@ -4,10 +4,12 @@
  *
  * Two shapes:
  * - `aes128EncryptBlock(key, block)`: one-shot, via noble's public `ecb` API. Measured on
- *   Node 20 (2-core box): ecb ≈ 241 k blocks/s, `unsafe.expandKeyLE` + `unsafe.encryptBlock`
- *   ≈ 248 k blocks/s. Both re-expand the key per call; the gap is noise, so the stable API wins.
+ *   Node 20 (2-core EPYC, shared): median of 12 interleaved runs ecb ≈ 375 k blocks/s vs
+ *   `unsafe.expandKeyLE` + `unsafe.encryptBlock` ≈ 387 k (+3 %; 212 k vs 277 k in one
+ *   scripts/bench-eid.ts run on a busier box). Both re-expand the key per call; a gap that
+ *   small and that noisy does not justify leaning on an API noble marks "may change at any time".
  * - `aes128Encryptor(key)`: expands the key once and encrypts many blocks with it
- *   (≈ 770 k blocks/s, 3.2× the one-shot). Used where one key encrypts many blocks — the
+ *   (≈ 715–795 k blocks/s, 3.4× the one-shot). Used where one key encrypts many blocks — the
  *   resolver computes one EID per quantum under the same temporary key. It relies on noble's
  *   `unsafe` helpers; aes.test.ts checks both shapes against node:crypto so an upstream change
  *   to that internal API fails the tests instead of shipping.
