@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerBeacon } from './beacon.js';
 import { registerDecode } from './decode.js';
 import { registerDecodeSensors } from './decode-sensors.js';
 import { registerDemo } from './demo.js';
@@ -13,5 +14,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerEncode(program, io);
   registerEid(program, io);
   registerHash(program, io);
+  registerBeacon(program, io);
   registerDemo(program, io);
 }

@@ -1,0 +1,319 @@
+/**
+ * `touchpoint provision beacon` and `touchpoint flash beacon`: make a Touchpoint beacon's
+ * provisioning record (hardware/beacon-firmware, config page as Intel HEX; format in
+ * protocol/beacon-config) and put firmware + record on the chip with OpenOCD.
+ *
+ * Identity keys come from node:crypto randomBytes and are never printed unless --show-secrets.
+ * With --registry, the beacon's identities are added to the site registry (protocol/registry):
+ * `eid:<site>.<spot>` with its EID registration when the beacon sends EID, plus its iBeacon and
+ * Eddystone-UID IDs, all at --spot.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import YAML from 'yaml';
+import { beaconConfigFromIntelHex, beaconConfigToIntelHex } from '../../../protocol/beacon-config/config-hex.js';
+import { decodeIntelHex } from '../../../protocol/beacon-config/intel-hex.js';
+import { type BeaconChip, type BeaconConfigInput, type BeaconSlot, CONFIG_ADDRESS, TX_POWER_STEPS, normalizeBeaconConfig } from '../../../protocol/beacon-config/record.js';
+import { toHex } from '../../../protocol/bytes.js';
+import { bytesToUuid } from '../../../protocol/ble/bytes.js';
+import { formatBeaconId } from '../../../protocol/messages/beacon-id.js';
+import { type RegisteredBeacon, type SiteRegistry, validateSiteRegistry } from '../../../protocol/registry/index.js';
+import { intArg } from '../args.js';
+import { type CliIo, UsageError, printJson } from '../io.js';
+
+export interface BeaconDeps {
+  randomBytes?: (n: number) => Uint8Array;
+  nowMs?: () => number;
+  /** Runs one OpenOCD command line (argv); default spawnSync with inherited stdio. */
+  runProbe?: (argv: string[]) => number;
+}
+
+const FRAME_NAMES = ['ibeacon', 'eddystone-uid', 'eddystone-url', 'eddystone-tlm', 'eddystone-etlm', 'eddystone-eid', 'event'] as const;
+type FrameName = (typeof FRAME_NAMES)[number];
+const DEFAULT_FRAMES: FrameName[] = ['ibeacon', 'eddystone-uid', 'eddystone-tlm', 'eddystone-eid'];
+const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+function framesArg(v: string): FrameName[] {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((f) => !(FRAME_NAMES as readonly string[]).includes(f));
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown frame ${bad.join(', ')} (known: ${FRAME_NAMES.join(', ')})`);
+  if (list.length === 0 || list.length > 8) throw new InvalidArgumentError('--frames lists 1..8 frames');
+  return list as FrameName[];
+}
+
+function nameArg(option: string): (v: string) => string {
+  return (v) => {
+    if (!NAME_RE.test(v)) throw new InvalidArgumentError(`${option} must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+}
+
+interface ProvisionOptions {
+  site: string;
+  spot: string;
+  frames: FrameName[];
+  out: string;
+  registry?: string;
+  showSecrets?: boolean;
+  chip: BeaconChip;
+  interval: number;
+  txPower: number;
+  exponent: number;
+  timeReference: number;
+  uuid?: string;
+  major?: number;
+  minor?: number;
+  namespace?: string;
+  url?: string;
+  inputPin?: number;
+}
+
+/** A stable per-site value: the first n bytes of SHA-256(label ‖ site). */
+function siteHash(label: string, site: string, n: number): Uint8Array {
+  return Uint8Array.from(createHash('sha256').update(`${label}:${site}`).digest().subarray(0, n));
+}
+
+/**
+ * The 8-byte id in event frames of beacons without an identity key: SHA-256 of the beacon's
+ * primary registry ID, truncated — so a gateway can map it from the registry alone.
+ */
+export function eventDeviceId(primaryBeaconId: string): string {
+  return createHash('sha256').update(`touchpoint-device:${primaryBeaconId}`).digest('hex').slice(0, 16);
+}
+
+function readRegistry(path: string, site: string): SiteRegistry {
+  if (!existsSync(path)) return { v: 1, siteId: site, beacons: [] };
+  const text = readFileSync(path, 'utf8');
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--registry ${path}: ${(e as Error).message}`);
+  }
+  const r = validateSiteRegistry(value);
+  if (!r.ok) throw new UsageError(`--registry ${path}: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  if (r.registry.siteId !== site) throw new UsageError(`--registry ${path} is for site ${r.registry.siteId}, not ${site}`);
+  return r.registry;
+}
+
+function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
+  const random = deps.randomBytes ?? ((n: number) => Uint8Array.from(nodeRandomBytes(n)));
+  const now = deps.nowMs ?? Date.now;
+  if (o.frames.includes('eddystone-url') && !o.url) throw new UsageError('--frames eddystone-url needs --url');
+  if (!(TX_POWER_STEPS as readonly number[]).includes(o.txPower)) {
+    throw new UsageError(`--tx-power must be one of ${TX_POWER_STEPS.join(', ')} dBm`);
+  }
+  const registry = o.registry ? readRegistry(o.registry, o.site) : null;
+  const taken = new Set(registry?.beacons.map((b) => b.beaconId) ?? []);
+
+  // Calibration defaults for 0 dBm: −59 dBm at 1 m (notes §5.1), so −18 dBm at 0 m for Eddystone
+  // (the spec's 41 dB loss over the first metre, notes §2.2); both shift with the radio power.
+  const rssi1m = -59 + o.txPower;
+  const tx0m = rssi1m + 41;
+  const needsKey = o.frames.includes('eddystone-eid') || o.frames.includes('eddystone-etlm');
+  const identityKey = needsKey ? toHex(random(16)) : null;
+  const uuid = o.uuid ?? bytesToUuid(siteHash('touchpoint-ibeacon-uuid', o.site, 16));
+  const majorBytes = siteHash('touchpoint-ibeacon-major', o.site, 2);
+  const major = o.major ?? (majorBytes[0]! << 8) | majorBytes[1]!;
+  // the namespace is per site (Eddystone-UID README: first 10 bytes of SHA-1 of a domain you own)
+  const namespace = o.namespace ?? createHash('sha1').update(`${o.site}.touchpoint`).digest('hex').slice(0, 20);
+
+  let minor = o.minor;
+  let instance = '';
+  const ids: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    if (attempt >= 16) throw new UsageError('could not pick unused iBeacon minor / UID instance values in the registry');
+    const r2 = random(2);
+    const m = minor ?? (r2[0]! << 8) | r2[1]!;
+    instance = toHex(random(6));
+    ids.length = 0;
+    if (o.frames.includes('eddystone-eid')) ids.push(formatBeaconId({ kind: 'eid', registeredId: `${o.site}.${o.spot}`.slice(0, 64) }));
+    if (o.frames.includes('ibeacon')) ids.push(formatBeaconId({ kind: 'ibeacon', uuid, major, minor: m }));
+    if (o.frames.includes('eddystone-uid')) ids.push(formatBeaconId({ kind: 'eddystone-uid', namespace, instance }));
+    if (!ids.some((id) => taken.has(id))) {
+      minor = m;
+      break;
+    }
+    if (o.minor !== undefined && ids.some((id) => id.startsWith('ibeacon:') && taken.has(id))) {
+      throw new UsageError(`${ids.find((id) => id.startsWith('ibeacon:'))} is already in the registry`);
+    }
+    if (ids.some((id) => id.startsWith('eid:') && taken.has(id))) throw new UsageError(`${ids[0]} is already in the registry (one EID beacon per spot name)`);
+  }
+
+  const slots: BeaconSlot[] = o.frames.map((f): BeaconSlot => {
+    switch (f) {
+      case 'ibeacon':
+        return { type: 'ibeacon', uuid, major, minor: minor!, measuredPower: rssi1m };
+      case 'eddystone-uid':
+        return { type: 'eddystone-uid', namespace, instance, txPower: tx0m };
+      case 'eddystone-url':
+        return { type: 'eddystone-url', url: o.url!, txPower: tx0m };
+      case 'eddystone-eid':
+        return { type: 'eddystone-eid', txPower: tx0m };
+      default:
+        return { type: f };
+    }
+  });
+  const primary = ids[0] ?? `eid:${o.site}.${o.spot}`;
+  const input: BeaconConfigInput = {
+    intervalMs: o.interval,
+    txPowerDbm: o.txPower,
+    timeReference: o.timeReference,
+    identityKey,
+    eidExponent: o.exponent,
+    deviceId: eventDeviceId(primary),
+    input: o.inputPin === undefined ? null : { pin: o.inputPin, activeLow: true, pull: true, debounceMs: 30 },
+    slots,
+  };
+  let hex: string;
+  try {
+    normalizeBeaconConfig(input);
+    hex = beaconConfigToIntelHex(input, o.chip);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  writeFileSync(o.out, hex, { mode: 0o600 });
+  // The beacon's counter starts at the time reference when the flashed chip resets; flashing
+  // follows provisioning, so "now" is the clock reference (the resolver tolerates ±600 s).
+  const wallMsAt = now();
+  const frames = o.frames
+    .filter((f): f is Exclude<FrameName, 'event'> => f !== 'event')
+    .map((f) => {
+      const s = slots[o.frames.indexOf(f)]!;
+      const measuredPower = 'measuredPower' in s ? s.measuredPower : 'txPower' in s ? s.txPower : undefined;
+      return {
+        type: f,
+        intervalMs: o.interval * o.frames.length, // one slot per interval, round-robin
+        ...(measuredPower !== undefined ? { measuredPower } : {}),
+        ...(f === 'eddystone-url' ? { url: o.url! } : {}),
+      };
+    });
+  const entries: RegisteredBeacon[] = ids.map((beaconId) => ({
+    beaconId,
+    spot: o.spot,
+    ...(beaconId.startsWith('eid:') && identityKey ? { eid: { identityKey, exponent: o.exponent, beaconSecondsAt: o.timeReference, wallMsAt } } : {}),
+    frames,
+  }));
+  if (registry && o.registry) {
+    const next: SiteRegistry = { ...registry, beacons: [...registry.beacons, ...entries] };
+    const r = validateSiteRegistry(next);
+    if (!r.ok) throw new UsageError(`registry would be invalid: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    const text = /\.ya?ml$/i.test(o.registry) ? YAML.stringify(next) : JSON.stringify(next, null, 2) + '\n';
+    writeFileSync(o.registry, text, { mode: 0o600 });
+    chmodSync(o.registry, 0o600); // it holds identity keys
+  }
+  const secret = (v: string | null) => (v === null ? null : o.showSecrets ? v : '(hidden; --show-secrets)');
+  printJson(io, {
+    siteId: o.site,
+    spot: o.spot,
+    beaconIds: ids,
+    frames: o.frames,
+    chip: o.chip,
+    configAddress: `0x${CONFIG_ADDRESS[o.chip].toString(16).padStart(8, '0')}`,
+    out: o.out,
+    registry: o.registry ?? null,
+    deviceId: input.deviceId,
+    identityKey: secret(identityKey),
+    exponent: needsKey ? o.exponent : null,
+    timeReference: o.timeReference,
+    wallMsAt: needsKey ? wallMsAt : null,
+  });
+}
+
+interface FlashOptions {
+  firmware: string;
+  config: string;
+  probe: 'openocd';
+  interface: string;
+  dryRun?: boolean;
+}
+
+/** Quotes an argument for a POSIX shell only when it needs it (for the printed command line). */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function flash(o: FlashOptions, io: CliIo, deps: BeaconDeps): number {
+  const read = (path: string, what: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${what} ${path}: ${(e as Error).message}`);
+    }
+  };
+  const cfg = beaconConfigFromIntelHex(read(o.config, '--config'));
+  if (!cfg.ok) throw new UsageError(`--config ${o.config}: ${cfg.reason}`);
+  if (cfg.chip === null) throw new UsageError(`--config ${o.config}: record at 0x${cfg.address.toString(16)} is not the config page of a known chip`);
+  const fw = decodeIntelHex(read(o.firmware, '--firmware'));
+  if (!fw.ok) throw new UsageError(`--firmware ${o.firmware}: line ${fw.line}: ${fw.reason}`);
+  const page = CONFIG_ADDRESS[cfg.chip];
+  const clash = fw.segments.find((s) => s.address + s.data.length > page && s.address < page + 0x1000);
+  if (clash) throw new UsageError(`--firmware ${o.firmware} writes into the config page at 0x${page.toString(16)}: not a beacon image for ${cfg.chip}`);
+  // OpenOCD's nrf52 target covers both parts; `program` erases the sectors it writes, verifies
+  // and (last) resets. Two runs so a bad firmware image never leaves a half-written config.
+  const base = ['openocd', '-f', `interface/${o.interface}.cfg`, '-f', 'target/nrf52.cfg'];
+  const commands = [
+    [...base, '-c', `program ${o.firmware} verify exit`],
+    [...base, '-c', `program ${o.config} verify reset exit`],
+  ];
+  for (const c of commands) io.out(c.map(shellQuote).join(' '));
+  if (o.dryRun) return 0;
+  const run = deps.runProbe ?? ((argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }).status ?? 1);
+  for (const c of commands) {
+    const code = run(c);
+    if (code !== 0) {
+      io.err(`openocd exited with ${code}`);
+      return code;
+    }
+  }
+  return 0;
+}
+
+function subcommandOf(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+export function registerBeacon(program: Command, io: CliIo, deps: BeaconDeps = {}): void {
+  subcommandOf(program, 'provision', 'make provisioning files for Touchpoint devices')
+    .command('beacon')
+    .description('make a beacon config record (Intel HEX for the config flash page) and register the beacon')
+    .requiredOption('--site <id>', 'site ID', nameArg('--site'))
+    .requiredOption('--spot <id>', 'spot the beacon marks', nameArg('--spot'))
+    .option('--frames <list>', `comma-separated slots, sent round-robin (${FRAME_NAMES.join(', ')})`, framesArg, DEFAULT_FRAMES)
+    .requiredOption('--out <file.hex>', 'where to write the config record (Intel HEX)')
+    .option('--registry <file>', 'site registry (JSON or YAML) to add the beacon to; created if missing')
+    .option('--show-secrets', 'print the EID identity key')
+    .option('--chip <part>', 'nrf52832 or nrf52840', (v) => {
+      if (v !== 'nrf52832' && v !== 'nrf52840') throw new InvalidArgumentError('--chip must be nrf52832 or nrf52840');
+      return v;
+    }, 'nrf52832')
+    .option('--interval <ms>', 'advertising interval: one slot per interval', intArg('--interval', 20, 10240), 1000)
+    .option('--tx-power <dBm>', 'radio TX power', intArg('--tx-power', -40, 4), 0)
+    .option('--exponent <K>', 'EID rotation exponent 0..15', intArg('--exponent', 0, 15), 10)
+    .option('--time-reference <s>', "beacon seconds counter at boot (Nordic's example starts at 65280)", intArg('--time-reference', 0, 0xffffffff), 65280)
+    .option('--uuid <uuid>', 'iBeacon proximity UUID (default: derived from the site)')
+    .option('--major <n>', 'iBeacon major (default: derived from the site)', intArg('--major', 0, 0xffff))
+    .option('--minor <n>', 'iBeacon minor (default: random, unused in the registry)', intArg('--minor', 0, 0xffff))
+    .option('--namespace <hex>', 'Eddystone-UID namespace, 10 bytes (default: SHA-1 of "<site>.touchpoint")')
+    .option('--url <url>', 'Eddystone-URL target')
+    .option('--input-pin <n>', 'button/touch input on P0.n (active low, pull-up, 30 ms debounce)', intArg('--input-pin', 0, 31))
+    .action((o: ProvisionOptions) => provision(o, io, deps));
+
+  subcommandOf(program, 'flash', 'write firmware and configuration to a device')
+    .command('beacon')
+    .description('flash the beacon firmware and its config record through a debug probe (OpenOCD)')
+    .requiredOption('--firmware <hex>', 'firmware image (make -C hardware/beacon-firmware firmware → build/beacon.hex)')
+    .requiredOption('--config <hex>', 'config record from `provision beacon`')
+    .option('--probe <tool>', 'flashing tool (openocd)', (v) => {
+      if (v !== 'openocd') throw new InvalidArgumentError('--probe supports openocd');
+      return v;
+    }, 'openocd')
+    .option('--interface <name>', 'OpenOCD interface config (interface/<name>.cfg)', 'cmsis-dap')
+    .option('--dry-run', 'print the commands without running them')
+    .action((o: FlashOptions) => {
+      const code = flash(o, io, deps);
+      if (code !== 0) throw new Error(`flashing failed (openocd exit ${code})`);
+    });
+}
