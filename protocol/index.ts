@@ -3,3 +3,4 @@ export * as ble from './ble/index.js';
 export * as identity from './identity/index.js';
 export * as messages from './messages/index.js';
 export * as sensors from './sensors/index.js';
+export * as registry from './registry/index.js';

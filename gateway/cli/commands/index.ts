@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBeacon } from './beacon.js';
+import { registerConfig } from './config.js';
 import { registerDecode } from './decode.js';
 import { registerDecodeSensors } from './decode-sensors.js';
 import { registerDemo } from './demo.js';
@@ -15,5 +16,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerEid(program, io);
   registerHash(program, io);
   registerBeacon(program, io);
+  registerConfig(program, io);
   registerDemo(program, io);
 }
