@@ -8,6 +8,7 @@ import { registerDemo } from './demo.js';
 import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
 import { registerHash } from './hash.js';
+import { registerScan } from './scan.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -15,6 +16,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerEncode(program, io);
   registerEid(program, io);
   registerHash(program, io);
+  registerScan(program, io);
   registerBeacon(program, io);
   registerConfig(program, io);
   registerDemo(program, io);
