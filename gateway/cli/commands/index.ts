@@ -8,7 +8,10 @@ import { registerDemo } from './demo.js';
 import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
 import { registerHash } from './hash.js';
+import { registerRadar } from './radar.js';
 import { registerScan } from './scan.js';
+import { registerSim } from './sim.js';
+import { registerSimSensors } from './sim-sensors.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -17,6 +20,8 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerEid(program, io);
   registerHash(program, io);
   registerScan(program, io);
+  registerRadar(program, io);
+  registerSimSensors(registerSim(program), io);
   registerBeacon(program, io);
   registerConfig(program, io);
   registerDemo(program, io);
