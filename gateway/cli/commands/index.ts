@@ -7,11 +7,13 @@ import { registerDecodeSensors } from './decode-sensors.js';
 import { registerDemo } from './demo.js';
 import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
+import { registerGateway } from './gateway.js';
 import { registerHash } from './hash.js';
 import { registerRadar } from './radar.js';
 import { registerScan } from './scan.js';
 import { registerSim } from './sim.js';
 import { registerSimSensors } from './sim-sensors.js';
+import { registerStart } from './start.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -25,4 +27,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerBeacon(program, io);
   registerConfig(program, io);
   registerDemo(program, io);
+  registerGateway(program, io);
+  registerStart(program, io);
 }
