@@ -2,7 +2,9 @@
 import { machine } from './bench-harness.js';
 import { runBleBench } from './bench-ble.js';
 import { runSensorsBench } from './bench-sensors.js';
+import { runOutboxBench } from './bench-outbox.js';
 
 console.log(`Touchpoint benchmarks — ${machine()}`);
 runBleBench();
 runSensorsBench();
+await runOutboxBench();

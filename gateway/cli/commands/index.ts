@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBeacon } from './beacon.js';
+import { registerBroker } from './broker.js';
 import { registerConfig } from './config.js';
 import { registerDecode } from './decode.js';
 import { registerDecodeSensors } from './decode-sensors.js';
@@ -11,6 +12,7 @@ import { registerGateway } from './gateway.js';
 import { registerHash } from './hash.js';
 import { registerRadar } from './radar.js';
 import { registerScan } from './scan.js';
+import { registerWatch } from './watch.js';
 import { registerSim } from './sim.js';
 import { registerSimSensors } from './sim-sensors.js';
 import { registerStart } from './start.js';
@@ -28,5 +30,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerConfig(program, io);
   registerDemo(program, io);
   registerGateway(program, io);
+  registerBroker(program, io);
+  registerWatch(program, io);
   registerStart(program, io);
 }
