@@ -159,6 +159,15 @@ export async function runStoreDemo(o: StoreDemoOptions): Promise<StoreDemoSummar
     cleanups.push(() => clearInterval(cart));
 
     o.out(`broker ${gateway.brokerUrl}  radar ${sensors.radarPath}  touch ${sensors.touchPath}  sim radio udp://127.0.0.1:${simPort}`);
+    // The live view: counts every few seconds between the per-event lines.
+    const view = setInterval(() => {
+      const p = gateway.pipeline.stats();
+      const ob = gateway.outbox.stats();
+      const h = gateway.health().map((x) => `${x.sensor} ${x.state} ${x.framesOk} frames`).join(', ');
+      const received = Object.values(byType).reduce((a, b) => a + b, 0);
+      o.out(`[${Math.round((systemClock.now() - started) / 1000)} s] radio ${p.sightings.seen} adv, ${h}; accepted ${accepted}, queued ${ob.sensorDepth}, at the backend ${received}`);
+    }, 5000);
+    cleanups.push(() => clearInterval(view));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, o.durationS * 1000);
       o.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });

@@ -10,6 +10,7 @@ import { createSimBroadcaster } from '../../beacon-sim/radio/index.js';
 import { createAdvertiser, createFrameRenderer, createNobleScanner, createSimScanner, type EidConfig, type FrameSlot } from '../ble/index.js';
 import { startBroker, type RunningBroker } from '../broker/index.js';
 import type { GatewayConfig } from '../config/index.js';
+import { systemClockQuality } from '../core/clock-quality.js';
 import { type Clock, type RadioAdvertisement, type SensorHealth, type Source, systemClock } from '../core/types.js';
 import { connectSources, createPipeline, recommendedTickMs, type Pipeline } from '../pipeline/index.js';
 import { openOutbox, type Outbox } from '../publish/outbox.js';
@@ -104,7 +105,7 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
     });
     stops.push(() => outbox.close());
 
-    const pipeline = createPipeline({ config, registry, index, clock });
+    const pipeline = createPipeline({ config, registry, index, clock, clockQuality: systemClockQuality() });
     pipeline.on((body) => {
       const r = outbox.append({ ...body, gatewayId: config.gateway.id, siteId: config.gateway.siteId });
       if (r.ok) o.onAccepted?.(r.message);
