@@ -1,12 +1,13 @@
 /**
  * Keeps the README honest: every one-shot `npx touchpoint …` line in its code blocks runs and
- * exits 0. Long-running commands (servers, simulators) are exercised by their own tests.
+ * exits 0. Long-running commands (servers, simulators) and those that need a device are exercised
+ * by their own tests (against aedes, the emulators on ptys, the simulated radio).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli } from './test-support.js';
 
-const LONG_RUNNING = ['broker', 'watch', 'gateway run', 'sim ', 'backend'];
+const LONG_RUNNING = ['start', 'broker', 'watch', 'gateway run', 'sim ', 'scan', 'radar ', 'backend'];
 
 function shellWords(line: string): string[] {
   const words: string[] = [];
