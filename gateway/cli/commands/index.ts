@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerBackend } from './backend.js';
 import { registerBeacon } from './beacon.js';
 import { registerBroker } from './broker.js';
 import { registerConfig } from './config.js';
@@ -32,5 +33,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerGateway(program, io);
   registerBroker(program, io);
   registerWatch(program, io);
+  registerBackend(program, io);
   registerStart(program, io);
 }
