@@ -70,4 +70,14 @@ describe('touch-bridge emulator', () => {
   it('refuses a scenario pressing a channel the bridge does not have', () => {
     expect(() => createTouchEmulator({ scenario: PAD3, channels: 3 })).toThrow(RangeError);
   });
+
+  it('answers HELLO? (framed or bare, split across chunks) with its HELLO and ignores other host lines (PROTOCOL.md "Requests")', () => {
+    const e = createTouchEmulator({ firmware: '1.1.0' });
+    const ascii = (s: string) => Buffer.from(s, 'latin1');
+    expect(e.receive(ascii('TP1 HELLO? *30\r\nhello\r\n'), 0)).toEqual([]);
+    expect(e.receive(ascii('TP1 HEL'), 0)).toEqual([]);
+    const answer = decode(e.receive(ascii('LO? *31\r\n?\n'), 0));
+    expect(answer).toEqual([1, 2].map(() => ({ kind: 'hello', format: 'tp1', protocolVersion: 1, firmware: '1.1.0', channels: 13, extra: {} })));
+    expect(e.requestsAnswered).toBe(2);
+  });
 });

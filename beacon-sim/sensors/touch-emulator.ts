@@ -2,8 +2,11 @@
  * The touch bridge (hardware/touch-bridge: MPR121 behind an MCU) as seen from its USB serial port:
  * TP1 lines (protocol/sensors/touch/PROTOCOL.md) made by the protocol encoder from a scenario —
  * HELLO at start-up, T/R at each debounced change, a D line every second with the touched mask,
- * filtered data and baseline. No I/O here; `serve.ts` puts it on a pty.
+ * filtered data and baseline; HELLO again when the host asks for it (HELLO?, PROTOCOL.md "Requests").
+ * No I/O here; `serve.ts` puts it on a pty.
  */
+import { createLineSplitter } from '../../protocol/sensors/touch/parser.js';
+import { decodeTouchRequest } from '../../protocol/sensors/touch/request.js';
 import { encodeTp1 } from '../../protocol/sensors/touch/tp1.js';
 import type { TouchMessage } from '../../protocol/sensors/touch/types.js';
 import { type Random, randomInt, seededRandom } from './rng.js';
@@ -44,6 +47,10 @@ export interface TouchEmulator {
   greet(tMs: number): Uint8Array[];
   /** Lines owed up to tMs: T/R lines at their times, D lines every dataEveryMs. */
   due(tMs: number): Uint8Array[];
+  /** Host bytes in → the HELLO line for each HELLO? request they complete (PROTOCOL.md "Requests"). */
+  receive(bytes: Uint8Array, tMs: number): Uint8Array[];
+  /** HELLO? requests answered. */
+  readonly requestsAnswered: number;
   /** The true touched state of each channel at tMs. */
   touchedAt(tMs: number): boolean[];
   readonly linesSent: number;
@@ -72,6 +79,9 @@ export function createTouchEmulator(options: TouchEmulatorOptions = {}): TouchEm
   let linesSent = 0;
   let transitionsSent = 0;
   let transitionsDropped = 0;
+  let requestsAnswered = 0;
+  // the bridge discards request lines longer than TP_RX_MAX (32, touch_proto.h)
+  const requests = createLineSplitter(32);
 
   function touchedAt(tMs: number): boolean[] {
     const t = tMs % scenario.periodMs;
@@ -136,7 +146,20 @@ export function createTouchEmulator(options: TouchEmulatorOptions = {}): TouchEm
       linesSent += lines.length;
       return lines;
     },
+    receive(bytes) {
+      const out: Uint8Array[] = [];
+      for (const l of requests.push(bytes)) {
+        if (decodeTouchRequest(l).ok) {
+          requestsAnswered++;
+          out.push(hello());
+        }
+      }
+      return out;
+    },
     touchedAt,
+    get requestsAnswered() {
+      return requestsAnswered;
+    },
     get linesSent() {
       return linesSent;
     },

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli } from './test-support.js';
 
-const LONG_RUNNING = ['start', 'broker', 'watch', 'gateway run', 'sim ', 'scan', 'radar ', 'backend'];
+const LONG_RUNNING = ['start', 'broker', 'watch', 'gateway run', 'sim ', 'scan', 'radar ', 'touch ', 'doctor', 'provision', 'flash', 'backend'];
 
 function shellWords(line: string): string[] {
   const words: string[] = [];

@@ -11,7 +11,7 @@
 
 #include "touch_proto.h"
 
-static const char FIRMWARE[] = "1.0.0";
+static const char FIRMWARE[] = "1.1.0";  // 1.1.0: answers the HELLO? request (PROTOCOL.md "Requests")
 static const uint8_t MPR121_ADDR = 0x5A;  // ADDR → GND
 static const uint8_t CHANNELS = 13;       // electrodes 0..11 + ELEPROX as channel 12
 static const uint8_t TOUCH_THRESHOLD = 12;   // Adafruit defaults (setThresholds(12, 6))
@@ -36,6 +36,7 @@ static const uint8_t ECR_RUN = 0x80 | (3 << 4) | 12;  // CL=10, proximity on ELE
 static const uint8_t FILTER_DEFAULTS[] = {0x01, 0x01, 0x0E, 0x00, 0x01, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00};
 
 static tp_debounce_t debounce;
+static tp_rx_t rx;  // host requests (HELLO?)
 static char line[TP_LINE_BUF];
 static uint32_t lastSample = 0, lastData = 0;
 static bool overcurrentReported = false;
@@ -92,6 +93,7 @@ void setup() {
   Serial.begin(115200);
   Wire.begin();
   tp_debounce_init(&debounce, CHANNELS, DEBOUNCE_SAMPLES);
+  tp_rx_init(&rx);
   send(tp_encode_hello(line, sizeof line, FIRMWARE, CHANNELS));
   while (!mpr121Begin()) {
     send(tp_encode_error(line, sizeof line, "mpr121-not-found"));
@@ -100,6 +102,10 @@ void setup() {
 }
 
 void loop() {
+  // the host opens the port after our start-up HELLO is gone; it asks again with HELLO?
+  while (Serial.available() > 0) {
+    if (tp_rx_push(&rx, (uint8_t)Serial.read()) == TP_REQUEST_HELLO) send(tp_encode_hello(line, sizeof line, FIRMWARE, CHANNELS));
+  }
   uint32_t now = millis();
   if (now - lastSample < SAMPLE_MS) return;  // unsigned difference survives the millis() wrap
   lastSample = now;

@@ -10,16 +10,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import YAML from 'yaml';
 import { beaconConfigFromIntelHex, beaconConfigToIntelHex } from '../../../protocol/beacon-config/config-hex.js';
 import { decodeIntelHex } from '../../../protocol/beacon-config/intel-hex.js';
 import { type BeaconChip, type BeaconConfigInput, type BeaconSlot, CONFIG_ADDRESS, TX_POWER_STEPS, normalizeBeaconConfig } from '../../../protocol/beacon-config/record.js';
 import { toHex } from '../../../protocol/bytes.js';
-import { bytesToUuid } from '../../../protocol/ble/bytes.js';
-import { formatBeaconId } from '../../../protocol/messages/beacon-id.js';
-import { type RegisteredBeacon, type SiteRegistry, validateSiteRegistry } from '../../../protocol/registry/index.js';
+import type { RegisteredBeacon } from '../../../protocol/registry/index.js';
+import { allocateSpotIds, readRegistryFile, saveRegistryFile } from '../../provision/spot-identity.js';
 import { intArg } from '../args.js';
 import { type CliIo, UsageError, printJson } from '../io.js';
 
@@ -70,32 +68,12 @@ interface ProvisionOptions {
   inputPin?: number;
 }
 
-/** A stable per-site value: the first n bytes of SHA-256(label ‖ site). */
-function siteHash(label: string, site: string, n: number): Uint8Array {
-  return Uint8Array.from(createHash('sha256').update(`${label}:${site}`).digest().subarray(0, n));
-}
-
 /**
  * The 8-byte id in event frames of beacons without an identity key: SHA-256 of the beacon's
  * primary registry ID, truncated — so a gateway can map it from the registry alone.
  */
 export function eventDeviceId(primaryBeaconId: string): string {
   return createHash('sha256').update(`touchpoint-device:${primaryBeaconId}`).digest('hex').slice(0, 16);
-}
-
-function readRegistry(path: string, site: string): SiteRegistry {
-  if (!existsSync(path)) return { v: 1, siteId: site, beacons: [] };
-  const text = readFileSync(path, 'utf8');
-  let value: unknown;
-  try {
-    value = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--registry ${path}: ${(e as Error).message}`);
-  }
-  const r = validateSiteRegistry(value);
-  if (!r.ok) throw new UsageError(`--registry ${path}: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
-  if (r.registry.siteId !== site) throw new UsageError(`--registry ${path} is for site ${r.registry.siteId}, not ${site}`);
-  return r.registry;
 }
 
 function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
@@ -105,8 +83,8 @@ function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
   if (!(TX_POWER_STEPS as readonly number[]).includes(o.txPower)) {
     throw new UsageError(`--tx-power must be one of ${TX_POWER_STEPS.join(', ')} dBm`);
   }
-  const registry = o.registry ? readRegistry(o.registry, o.site) : null;
-  const taken = new Set(registry?.beacons.map((b) => b.beaconId) ?? []);
+  const registry = o.registry ? readRegistryFile(o.registry, o.site) : null;
+  const taken = new Set(registry?.registry.beacons.map((b) => b.beaconId) ?? []);
 
   // Calibration defaults for 0 dBm: −59 dBm at 1 m (notes §5.1), so −18 dBm at 0 m for Eddystone
   // (the spec's 41 dB loss over the first metre, notes §2.2); both shift with the radio power.
@@ -114,38 +92,25 @@ function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
   const tx0m = rssi1m + 41;
   const needsKey = o.frames.includes('eddystone-eid') || o.frames.includes('eddystone-etlm');
   const identityKey = needsKey ? toHex(random(16)) : null;
-  const uuid = o.uuid ?? bytesToUuid(siteHash('touchpoint-ibeacon-uuid', o.site, 16));
-  const majorBytes = siteHash('touchpoint-ibeacon-major', o.site, 2);
-  const major = o.major ?? (majorBytes[0]! << 8) | majorBytes[1]!;
-  // the namespace is per site (Eddystone-UID README: first 10 bytes of SHA-1 of a domain you own)
-  const namespace = o.namespace ?? createHash('sha1').update(`${o.site}.touchpoint`).digest('hex').slice(0, 20);
-
-  let minor = o.minor;
-  let instance = '';
-  const ids: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    if (attempt >= 16) throw new UsageError('could not pick unused iBeacon minor / UID instance values in the registry');
-    const r2 = random(2);
-    const m = minor ?? (r2[0]! << 8) | r2[1]!;
-    instance = toHex(random(6));
-    ids.length = 0;
-    if (o.frames.includes('eddystone-eid')) ids.push(formatBeaconId({ kind: 'eid', registeredId: `${o.site}.${o.spot}`.slice(0, 64) }));
-    if (o.frames.includes('ibeacon')) ids.push(formatBeaconId({ kind: 'ibeacon', uuid, major, minor: m }));
-    if (o.frames.includes('eddystone-uid')) ids.push(formatBeaconId({ kind: 'eddystone-uid', namespace, instance }));
-    if (!ids.some((id) => taken.has(id))) {
-      minor = m;
-      break;
-    }
-    if (o.minor !== undefined && ids.some((id) => id.startsWith('ibeacon:') && taken.has(id))) {
-      throw new UsageError(`${ids.find((id) => id.startsWith('ibeacon:'))} is already in the registry`);
-    }
-    if (ids.some((id) => id.startsWith('eid:') && taken.has(id))) throw new UsageError(`${ids[0]} is already in the registry (one EID beacon per spot name)`);
-  }
+  // the ID choice is shared with `provision gateway` (gateway/provision/spot-identity.ts)
+  const { ids, uuid, major, minor, namespace, instance } = allocateSpotIds({
+    site: o.site,
+    spot: o.spot,
+    eid: o.frames.includes('eddystone-eid'),
+    ibeacon: o.frames.includes('ibeacon'),
+    uid: o.frames.includes('eddystone-uid'),
+    taken,
+    random,
+    ...(o.uuid !== undefined ? { uuid: o.uuid } : {}),
+    ...(o.major !== undefined ? { major: o.major } : {}),
+    ...(o.minor !== undefined ? { minor: o.minor } : {}),
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+  });
 
   const slots: BeaconSlot[] = o.frames.map((f): BeaconSlot => {
     switch (f) {
       case 'ibeacon':
-        return { type: 'ibeacon', uuid, major, minor: minor!, measuredPower: rssi1m };
+        return { type: 'ibeacon', uuid, major, minor, measuredPower: rssi1m };
       case 'eddystone-uid':
         return { type: 'eddystone-uid', namespace, instance, txPower: tx0m };
       case 'eddystone-url':
@@ -196,14 +161,8 @@ function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
     ...(beaconId.startsWith('eid:') && identityKey ? { eid: { identityKey, exponent: o.exponent, beaconSecondsAt: o.timeReference, wallMsAt } } : {}),
     frames,
   }));
-  if (registry && o.registry) {
-    const next: SiteRegistry = { ...registry, beacons: [...registry.beacons, ...entries] };
-    const r = validateSiteRegistry(next);
-    if (!r.ok) throw new UsageError(`registry would be invalid: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
-    const text = /\.ya?ml$/i.test(o.registry) ? YAML.stringify(next) : JSON.stringify(next, null, 2) + '\n';
-    writeFileSync(o.registry, text, { mode: 0o600 });
-    chmodSync(o.registry, 0o600); // it holds identity keys
-  }
+  // mode 600: it holds identity keys
+  if (registry) saveRegistryFile(registry, { beacons: entries });
   const secret = (v: string | null) => (v === null ? null : o.showSecrets ? v : '(hidden; --show-secrets)');
   printJson(io, {
     siteId: o.site,

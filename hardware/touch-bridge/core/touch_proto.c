@@ -1,6 +1,8 @@
 /* Touchpoint touch-bridge line protocol TP1. See touch_proto.h and protocol/sensors/touch/PROTOCOL.md. */
 #include "touch_proto.h"
 
+#include <string.h>
+
 uint8_t tp_crc8(const uint8_t *data, size_t len) {
   uint8_t crc = 0x00;
   size_t i;
@@ -192,4 +194,40 @@ unsigned tp_debounce_update(tp_debounce_t *d, uint16_t status, uint32_t ms, tp_e
 
 uint16_t tp_debounce_state(const tp_debounce_t *d) {
   return d->stable;
+}
+
+/* "TP1 HELLO?" and its CRC as two uppercase hex digits: the framed request (PROTOCOL.md "Requests"). */
+static const char HELLO_REQUEST[] = "TP1 HELLO?";
+
+tp_request_t tp_parse_request(const char *line, size_t len) {
+  size_t body = sizeof HELLO_REQUEST - 1;
+  uint8_t crc;
+  if (line == NULL) return TP_REQUEST_NONE;
+  if (len == 1 && line[0] == '?') return TP_REQUEST_HELLO;
+  if (len != body + 4 || memcmp(line, HELLO_REQUEST, body) != 0 || line[body] != ' ' || line[body + 1] != '*') return TP_REQUEST_NONE;
+  crc = tp_crc8((const uint8_t *)line, body);
+  if (line[body + 2] != HEX_DIGITS[crc >> 4] || line[body + 3] != HEX_DIGITS[crc & 0xFu]) return TP_REQUEST_NONE;
+  return TP_REQUEST_HELLO;
+}
+
+void tp_rx_init(tp_rx_t *rx) {
+  rx->len = 0;
+  rx->discarding = 0;
+}
+
+tp_request_t tp_rx_push(tp_rx_t *rx, uint8_t byte) {
+  tp_request_t request;
+  if (byte == '\r' || byte == '\n') {
+    request = rx->discarding ? TP_REQUEST_NONE : tp_parse_request(rx->buf, rx->len);
+    tp_rx_init(rx);
+    return request;
+  }
+  if (rx->discarding) return TP_REQUEST_NONE;
+  if (rx->len >= TP_RX_MAX) {
+    rx->discarding = 1;
+    rx->len = 0;
+    return TP_REQUEST_NONE;
+  }
+  rx->buf[rx->len++] = (char)byte;
+  return TP_REQUEST_NONE;
 }

@@ -5,6 +5,8 @@
  *   TP1 HELLO fw=1.0.0 ch=13 *XX      TP1 T <ch> <ms> *XX      TP1 R <ch> <ms> *XX
  *   TP1 D <ms> s=<mask hex4> f=<v,...> b=<v,...> *XX          TP1 E <code> *XX
  *
+ * Host → bridge (PROTOCOL.md "Requests"): "TP1 HELLO? *31" or a bare "?" asks for the HELLO line again.
+ *
  * XX = CRC-8/SMBUS (poly 0x07, init 0, no reflection, no xorout; check("123456789") = 0xF4) of every
  * byte before " *", as two uppercase hex digits. Lines are sent with CR LF.
  */
@@ -72,6 +74,29 @@ void tp_debounce_init(tp_debounce_t *d, unsigned channels, unsigned samples);
 unsigned tp_debounce_update(tp_debounce_t *d, uint16_t status, uint32_t ms, tp_event_t *events, unsigned cap);
 
 uint16_t tp_debounce_state(const tp_debounce_t *d);
+
+/*
+ * Host → bridge requests. A USB bridge sends HELLO at start-up, usually before the host has the port
+ * open, so the host asks for it again with "TP1 HELLO? *31" (or a person types "?" at a terminal).
+ * Requests are short: a line longer than TP_RX_MAX is discarded up to its terminator.
+ */
+#define TP_RX_MAX 32
+
+typedef enum { TP_REQUEST_NONE = 0, TP_REQUEST_HELLO = 1 } tp_request_t;
+
+/* line[len] without terminator → the request it is, TP_REQUEST_NONE for anything else (bad CRC included). */
+tp_request_t tp_parse_request(const char *line, size_t len);
+
+typedef struct {
+  char buf[TP_RX_MAX];
+  uint8_t len;
+  uint8_t discarding; /* the current line outgrew buf: ignore it up to its terminator */
+} tp_rx_t;
+
+void tp_rx_init(tp_rx_t *rx);
+
+/* Feeds one received byte; when it ends a line (CR or LF), returns that line's request. */
+tp_request_t tp_rx_push(tp_rx_t *rx, uint8_t byte);
 
 #ifdef __cplusplus
 }

@@ -125,6 +125,44 @@ static void test_debounce(void) {
   CHECK(tp_debounce_update(&d, 0x0010, 7, ev, 13) == 1);
 }
 
+static tp_request_t feed(tp_rx_t *rx, const char *bytes) {
+  tp_request_t last = TP_REQUEST_NONE;
+  for (; *bytes; bytes++) {
+    tp_request_t r = tp_rx_push(rx, (uint8_t)*bytes);
+    if (r != TP_REQUEST_NONE) last = r;
+  }
+  return last;
+}
+
+static void test_requests(void) {
+  /* PROTOCOL.md "Requests": CRC-8/SMBUS("TP1 HELLO?") = 0x31, the value protocol/sensors/touch/request.test.ts checks */
+  static const char framed[] = "TP1 HELLO? *31";
+  char longline[TP_RX_MAX + 8];
+  tp_rx_t rx;
+  CHECK(tp_crc8((const uint8_t *)"TP1 HELLO?", 10) == 0x31);
+  CHECK(tp_parse_request(framed, strlen(framed)) == TP_REQUEST_HELLO);
+  CHECK(tp_parse_request("?", 1) == TP_REQUEST_HELLO);
+  CHECK(tp_parse_request("TP1 HELLO? *30", 14) == TP_REQUEST_NONE); /* wrong CRC */
+  CHECK(tp_parse_request("TP1 HELLO? *3l", 14) == TP_REQUEST_NONE);
+  CHECK(tp_parse_request("TP1 HELLO?", 10) == TP_REQUEST_NONE);   /* missing CRC */
+  CHECK(tp_parse_request("??", 2) == TP_REQUEST_NONE);
+  CHECK(tp_parse_request("", 0) == TP_REQUEST_NONE);
+  CHECK(tp_parse_request(NULL, 0) == TP_REQUEST_NONE);
+  tp_rx_init(&rx);
+  CHECK(feed(&rx, "TP1 HELLO? *31\r\n") == TP_REQUEST_HELLO);
+  CHECK(feed(&rx, "?\n") == TP_REQUEST_HELLO);
+  CHECK(feed(&rx, "?\r") == TP_REQUEST_HELLO);
+  CHECK(feed(&rx, "garbage ? \r\n") == TP_REQUEST_NONE);
+  CHECK(feed(&rx, "TP1 HELLO? *31") == TP_REQUEST_NONE); /* no terminator yet */
+  CHECK(tp_rx_push(&rx, (uint8_t)10) == TP_REQUEST_HELLO);
+  /* an over-long line is dropped up to its terminator, even when its tail looks like a request */
+  memset(longline, (int)0x78, sizeof longline);
+  memcpy(longline + sizeof longline - 2, "?", 2);
+  CHECK(feed(&rx, longline) == TP_REQUEST_NONE);
+  CHECK(tp_rx_push(&rx, (uint8_t)13) == TP_REQUEST_NONE);
+  CHECK(feed(&rx, "?\r\n") == TP_REQUEST_HELLO);
+}
+
 /* The scenario the TypeScript cross-check expects: readings every 10 ms from t = 1000 ms, N = 3. */
 static void print_line(const char *line, int len) {
   CHECK(len > 0);
@@ -174,6 +212,7 @@ int main(int argc, char **argv) {
   test_examples(argv[1]);
   test_encoder_bounds();
   test_debounce();
+  test_requests();
   scenario();
   fprintf(stderr, "touch_proto: %d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -4,3 +4,4 @@ export * from './tp1.js';
 export * from './foreign.js';
 export * from './line.js';
 export * from './parser.js';
+export * from './request.js';
