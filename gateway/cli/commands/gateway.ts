@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { formatIssue, loadGateway } from '../../config/index.js';
-import { LOG_LEVELS, parseLogLevel } from '../../log/index.js';
 import { createSdNotifier } from '../../provision/sd-notify.js';
 import { startGateway } from '../../run/gateway.js';
 import { type CliIo, UsageError, printJson } from '../io.js';
@@ -11,18 +10,14 @@ export function registerGateway(program: Command, io: CliIo): void {
     .command('run')
     .description('run the gateway: radio (noble/bleno or simulated), serial sensors, pipeline, durable outbox, MQTT')
     .requiredOption('--config <file>', 'gateway YAML config (see examples/gateway.yaml)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: log.level in the config, else info)')
-    .action(async (o: { config: string; logLevel?: string }) => {
-      const logLevel = o.logLevel === undefined ? undefined : parseLogLevel(o.logLevel);
-      if (o.logLevel !== undefined && !logLevel) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    .action(async (o: { config: string }) => {
       const loaded = loadGateway(o.config);
       if (!loaded.ok) {
         for (const e of loaded.errors) io.err(formatIssue(e));
         throw new UsageError(`${o.config} is not a usable config`);
       }
       for (const w of loaded.warnings) io.err(formatIssue(w));
-      // Logs: pino JSON lines on stdout for journald, pretty in a terminal (gateway/log).
-      const g = await startGateway({ ...loaded, configPath: o.config, ...(logLevel ? { logLevel } : {}) });
+      const g = await startGateway({ ...loaded, log: (r) => io.err(JSON.stringify(r)) });
       printJson(io, { running: { gatewayId: loaded.config.gateway.id, siteId: loaded.config.gateway.siteId, sensorId: g.pipeline.sensorId, broker: g.brokerUrl } });
       // Under systemd (Type=notify, WatchdogSec): READY once running, then the watchdog heartbeat.
       const notify = createSdNotifier();
