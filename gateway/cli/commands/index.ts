@@ -18,6 +18,7 @@ import { registerScan } from './scan.js';
 import { registerWatch } from './watch.js';
 import { registerSim } from './sim.js';
 import { registerSimSensors } from './sim-sensors.js';
+import { registerSimStore } from './sim-store.js';
 import { registerStart } from './start.js';
 import { registerTouchInfo } from './touch-info.js';
 
@@ -29,7 +30,9 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerHash(program, io);
   registerScan(program, io);
   registerRadar(program, io);
-  registerSimSensors(registerSim(program), io);
+  const sim = registerSim(program);
+  registerSimSensors(sim, io);
+  registerSimStore(sim, io);
   registerBeacon(program, io);
   registerProvision(program, io);
   registerDoctor(program, io);
