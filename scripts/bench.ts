@@ -3,8 +3,10 @@ import { machine } from './bench-harness.js';
 import { runBleBench } from './bench-ble.js';
 import { runSensorsBench } from './bench-sensors.js';
 import { runOutboxBench } from './bench-outbox.js';
+import { runGatewayBench } from './bench-gateway.js';
 
 console.log(`Touchpoint benchmarks — ${machine()}`);
 runBleBench();
 runSensorsBench();
 await runOutboxBench();
+await runGatewayBench();
