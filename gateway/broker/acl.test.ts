@@ -17,6 +17,7 @@ describe('ACL: publish', () => {
     ['tp/v1/s1/gw-b/sensor', false, false], // another gateway
     ['tp/v1/s2/gw-a/sensor', false, false], // another site
     ['tp/v1/s1/gw-a/config/set', true, false], // backend → gateway only
+    ['tp/v1/s1/config/set', true, false], // nor the site-wide one
     ['tp/v1/s1/user', false, false],
     ['tp/v1/s1/gw-a/sensor', true, false], // sensor communications are never retained
     ['tp/v1/s1/gw-a/sensor/extra', false, false],
@@ -28,6 +29,7 @@ describe('ACL: publish', () => {
 
   it.each([
     ['tp/v1/s1/gw-a/config/set', true, true],
+    ['tp/v1/s1/config/set', true, true],
     [`tp/v1/s9/device/${hash}/content`, false, true],
     ['tp/v1/s1/gw-a/sensor', false, false], // the backend cannot forge gateway data
     ['tp/v1/s1/gw-a/status', true, false],
@@ -56,6 +58,8 @@ describe('ACL: subscribe', () => {
   it.each([
     [gwA, 'tp/v1/s1/gw-a/config/set', true],
     [gwA, 'tp/v1/s1/gw-b/config/set', false],
+    [gwA, 'tp/v1/s1/config/set', true], // its site's
+    [gwA, 'tp/v1/s2/config/set', false],
     [gwA, 'tp/v1/s1/+/config/set', false],
     [gwA, 'tp/v1/s1/gw-a/#', false],
     [gwA, '$share/g/tp/v1/s1/gw-a/config/set', false],

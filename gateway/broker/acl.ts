@@ -2,8 +2,8 @@
  * Topic ACL for the embedded broker: pure decisions, no aedes objects, so they are tested directly.
  *
  * gateway  publish  tp/v1/<site>/<gateway>/{sensor,status,telemetry,config/state}   (its own only)
- *          subscribe tp/v1/<site>/<gateway>/config/set                               (exactly)
- * backend  publish  tp/v1/+/+/config/set and tp/v1/+/device/+/content
+ *          subscribe tp/v1/<site>/<gateway>/config/set, tp/v1/<site>/config/set     (exactly)
+ * backend  publish  tp/v1/+/+/config/set, tp/v1/+/config/set and tp/v1/+/device/+/content
  *          subscribe anything, including $share/<group>/<filter>
  * phone    publish  tp/v1/<site>/user
  *          subscribe tp/v1/<site>/device/<deviceHash>/content                        (exactly)
@@ -27,7 +27,7 @@ const allow: AclDecision = { ok: true };
 const deny = (reason: string): AclDecision => ({ ok: false, reason });
 
 const GATEWAY_PUBLISHES: readonly TopicKind[] = ['sensor', 'status', 'telemetry', 'config-state'];
-const BACKEND_PUBLISHES: readonly TopicKind[] = ['config-set', 'content'];
+const BACKEND_PUBLISHES: readonly TopicKind[] = ['config-set', 'site-config-set', 'content'];
 
 export function mayPublish(p: Principal, topic: string, retain: boolean): AclDecision {
   if (typeof topic !== 'string' || topic.startsWith('$')) return deny('$-topics are reserved for the broker');
@@ -57,9 +57,10 @@ export function maySubscribe(p: Principal, filter: string): AclDecision {
     case 'backend':
       return allow;
     case 'gateway':
-      return !shared && filter === buildTopic({ kind: 'config-set', siteId: p.site, gatewayId: p.gateway })
+      return !shared &&
+        (filter === buildTopic({ kind: 'config-set', siteId: p.site, gatewayId: p.gateway }) || filter === buildTopic({ kind: 'site-config-set', siteId: p.site }))
         ? allow
-        : deny('a gateway may subscribe only to its own config/set');
+        : deny('a gateway may subscribe only to its own and its site’s config/set');
     case 'phone':
       return !shared && filter === buildTopic({ kind: 'content', siteId: p.site, deviceHash: p.deviceHash })
         ? allow

@@ -64,6 +64,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const byName = new Map((users ?? []).map((u) => [u.username, u]));
   const gatewayOwners = new Map((users ?? []).filter((u) => u.role === 'gateway').map((u) => [u.gateway!, u.username]));
   const principals = new WeakMap<Client, Principal>();
+  /** Connected clients by client ID (the "holder" check in authenticate). */
+  const connected = new Map<string, Client>();
   const counters = { authFailures: 0, publishDenied: 0, subscribeDenied: 0 };
   const anonymous: Principal = { role: 'anonymous' };
   const principalOf = (client: Client | null): Principal | undefined => (client ? principals.get(client) : undefined);
@@ -87,7 +89,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           return done(authError('bad username or password', 4), null);
         }
         const owner = gatewayOwners.get(client.id);
-        if (user.role === 'gateway' ? client.id !== user.gateway : owner !== undefined) {
+        // Backends and phones have no configured client IDs, so a live one is protected instead: the
+        // phone credential ships in every app, and with a connected backend's ID it would knock it off.
+        const holder = connected.get(client.id);
+        const holderPrincipal = holder !== undefined && holder !== client ? principalOf(holder) : undefined;
+        const heldByOther = holderPrincipal !== undefined && holderPrincipal.role !== 'anonymous' && holderPrincipal.username !== username;
+        if ((user.role === 'gateway' ? client.id !== user.gateway : owner !== undefined) || heldByOther) {
           counters.authFailures++;
           log({ level: 'warn', event: 'client-id-refused', username, ...(user.role === 'phone' ? {} : { clientId: client.id }) });
           return done(authError(`client ID ${client.id} is not allowed for ${username}`, 2), null);
@@ -121,8 +128,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const shared = new SharedSubscriptions(aedes);
   let retained: RetainedStore | undefined;
   if (options.persistenceDir) retained = await attachRetainedStore(aedes, options.persistenceDir);
-  aedes.on('clientReady', (c: Client) => log({ level: 'info', event: 'client-connected', clientId: idForLog(c) }));
-  aedes.on('clientDisconnect', (c: Client) => log({ level: 'info', event: 'client-disconnected', clientId: idForLog(c) }));
+  aedes.on('clientReady', (c: Client) => {
+    connected.set(c.id, c);
+    log({ level: 'info', event: 'client-connected', clientId: idForLog(c) });
+  });
+  aedes.on('clientDisconnect', (c: Client) => {
+    if (connected.get(c.id) === c) connected.delete(c.id);
+    log({ level: 'info', event: 'client-disconnected', clientId: idForLog(c) });
+  });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -115,6 +115,7 @@ function resolvePaths(c: GatewayConfig, baseDir: string): void {
   if (c.broker.cert !== undefined) c.broker.cert = abs(c.broker.cert);
   if (c.broker.key !== undefined) c.broker.key = abs(c.broker.key);
   if (c.secretsFile !== undefined) c.secretsFile = abs(c.secretsFile);
+  if (c.log?.file !== undefined) c.log.file = abs(c.log.file);
 }
 
 interface ParsedConfig {

@@ -306,6 +306,31 @@ export const TelemetrySection = Section(
   ),
 );
 
+export const MetricsSection = Type.Object(
+  {
+    port: Int(0, 65535, 9464, 'Port of the Prometheus endpoint (GET /metrics; 9464 is the usual exporter port); 0 picks a free one.'),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the endpoint binds. Default "127.0.0.1": loopback only; scrape through an SSH tunnel or a local agent rather than binding every interface.',
+    }),
+  },
+  { additionalProperties: false, description: 'Local Prometheus endpoint (gateway/health). Leave the section out to turn it off.' },
+);
+
+export const LogSection = Type.Object(
+  {
+    level: Type.Union(
+      (['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Lowest level logged; `gateway run --log-level` wins. Default "info".' },
+    ),
+    file: Type.Optional(
+      Path('Also append the JSON log lines to this file (support-bundle reads its tail); rotate it with logrotate copytruncate. Relative to the config file’s folder.'),
+    ),
+  },
+  { additionalProperties: false, description: 'Structured logs (gateway/log): JSON lines on stdout for journald, pretty in a terminal.' },
+);
+
 export const GatewayConfigSchema = Type.Object(
   {
     gateway: GatewaySection,
@@ -316,6 +341,8 @@ export const GatewayConfigSchema = Type.Object(
     pipeline: PipelineSection,
     outbox: OutboxSection,
     telemetry: TelemetrySection,
+    metrics: Type.Optional(MetricsSection),
+    log: Type.Optional(LogSection),
     secretsFile: Type.Optional(
       Path('YAML file of name: value secrets for ${SECRET:name} references (keep it out of version control). Relative to the config file’s folder.'),
     ),

@@ -104,6 +104,12 @@ export interface OutboxOptions {
   onPressure?: (event: PressureEvent) => void;
   /** For tests only: a fixed boot ID instead of a fresh UUID. */
   bootId?: string;
+  /**
+   * Signs each stamped, validated sensor communication; the result becomes its `signature` field
+   * (gateway/security createSensorSigner: HMAC-SHA256 with the provisioned key). The signature
+   * covers seq and messageId, so it can only be computed here, inside the stamping transaction.
+   */
+  sign?: (message: SensorCommunication) => string;
 }
 
 export interface OutboxStats {
@@ -189,6 +195,7 @@ export class Outbox {
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly onPressure: (event: PressureEvent) => void;
+  private readonly sign: ((message: SensorCommunication) => string) | undefined;
   private readonly synchronous: 'FULL' | 'EXTRA' | 'NORMAL';
   private readonly listeners = new Set<() => void>();
   private sensorDepth = 0;
@@ -215,6 +222,7 @@ export class Outbox {
     this.maxTelemetry = Math.min(options.maxTelemetry ?? 1_000, this.capacity);
     this.sensorFullPolicy = options.sensorFullPolicy ?? 'refuse';
     this.onPressure = options.onPressure ?? defaultPressure;
+    this.sign = options.sign;
     if (!Number.isSafeInteger(this.capacity) || this.capacity < 1) throw new RangeError('maxMessages must be a positive integer');
     if (!Number.isSafeInteger(this.maxTelemetry) || this.maxTelemetry < 0) throw new RangeError('maxTelemetry must be an integer ≥ 0');
     // Both IDs become topic levels and the messageId prefix; a bad one is a config error, so throw now.
@@ -414,13 +422,14 @@ export class Outbox {
     const stamped = { v, kind, messageId, gatewayId, siteId, ...rest, timestamp: timestamp ?? this.clock.now(), seq };
     const checked = validateSensorCommunication(stamped);
     if (!checked.ok) throw new Rejected(checked.reason === 'rule' ? 'rule' : 'schema', checked.errors);
+    const message = this.sign ? { ...checked.value, signature: this.sign(checked.value) } : checked.value;
     this.makeRoom('sensor', events);
     const d = TOPIC_DELIVERY.sensor;
     const topic = sensorTopic(siteId, gatewayId);
-    this.stmt.insert.get(CLASS_CODE.sensor, seq, messageId, topic, JSON.stringify(checked.value), d.qos, d.retain ? 1 : 0, this.clock.now());
+    this.stmt.insert.get(CLASS_CODE.sensor, seq, messageId, topic, JSON.stringify(message), d.qos, d.retain ? 1 : 0, this.clock.now());
     this.stmt.setNextSeq.run(seq + 1);
     this.sensorDepth++;
-    return { seq, messageId, message: checked.value };
+    return { seq, messageId, message };
   }
 
   /** Queues a telemetry report at the lower priority class; it is shed first when space runs out. */

@@ -35,6 +35,15 @@
  * reason, is counted and logged, and the next seq goes out. The same rule guards the status
  * publish (after `maxAttempts` strikes the gateway stops announcing itself rather than loop);
  * telemetry is QoS 0 and never resent, so a refused report only counts a strike.
+ *
+ * Control messages (config/state, gateway/remote) share this one connection: a broker lets one
+ * client ID per gateway, and a second connection would knock this one off. publishControl() keeps
+ * the latest publication per topic and sends it after the status, alone (nothing new is written
+ * until its PUBACK), on every connection until it is acknowledged; it takes part in the refusal
+ * bookkeeping above like the status does (after `maxAttempts` strikes control publishes stop), so
+ * a refused config/state is never blamed on a sensor communication nor blocks them for long.
+ * `subscriptions` are (re)subscribed after the status on every connection and what arrives is
+ * emitted as `message`.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -93,6 +102,8 @@ export interface PublisherOptions {
   log?: (record: LogRecord) => void;
   /** Extra MQTT.js options (e.g. wsOptions); the delivery-relevant ones above win. */
   mqttOptions?: Partial<IClientOptions>;
+  /** Filters subscribed (QoS 1) on every connection, after the status; received messages are emitted as `message`. */
+  subscriptions?: readonly string[];
 }
 
 export interface PublisherStats {
@@ -109,6 +120,8 @@ export interface PublisherStats {
   /** Closes blamed on a message, per kind (each is one strike). */
   strikes: { sensor: number; status: number; telemetry: number };
   statusDisabled: boolean;
+  /** Control publishes (config/state) stopped after repeated suspected refusals. */
+  controlDisabled: boolean;
   queueDepth: number;
   telemetryDepth: number;
   lastError?: string;
@@ -122,9 +135,11 @@ export type PublisherEvents = {
   strike: [{ kind: 'sensor' | 'status' | 'telemetry'; seq?: number; attempts?: number }];
   /** The sensor queue became empty: everything accepted so far was acknowledged or dead-lettered. */
   drained: [];
+  /** A message on one of `subscriptions`. */
+  message: [{ topic: string; payload: Buffer }];
 };
 
-type Sent = { kind: 'status' | 'sensor' | 'telemetry'; row?: OutboxRow; at: number; acked: boolean };
+type Sent = { kind: 'status' | 'sensor' | 'telemetry' | 'control'; row?: OutboxRow; at: number; acked: boolean };
 
 interface Conn {
   log: Sent[];
@@ -133,6 +148,8 @@ interface Conn {
   statusDone: boolean;
   inflight: number;
   telemetryWrites: number;
+  /** Control publications already written on this connection. */
+  controlSent: Set<Publication>;
 }
 
 const MAX_WINDOW = 32;
@@ -175,6 +192,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private stopping = false;
   private statusStrikes = 0;
   private statusDisabled = false;
+  private controlStrikes = 0;
+  private controlDisabled = false;
+  /** Latest control publication per topic, kept until acknowledged. */
+  private readonly control = new Map<string, Publication>();
   private pumping = false;
   private repump = false;
   private pendingDeletes: number[] = [];
@@ -233,6 +254,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const client = mqtt.connect(o.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
+    client.on('message', (topic, payload) => this.emit('message', { topic, payload }));
     client.on('close', () => this.onClose());
     client.on('error', (e) => {
       // While the broker is unreachable this fires on every reconnect attempt; log changes only.
@@ -269,10 +291,23 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       refusedDeadLettered: this.counters.refusedDeadLettered,
       strikes: { ...this.counters.strikes },
       statusDisabled: this.statusDisabled,
+      controlDisabled: this.controlDisabled,
       queueDepth: s?.sensorDepth ?? 0,
       telemetryDepth: s?.telemetryDepth ?? 0,
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
     };
+  }
+
+  /**
+   * Publishes a control message (config/state) on the gateway's connection: after the status, on
+   * this and every later connection until the broker acknowledges it; a newer one for the same topic
+   * replaces it. Returns false when control publishes were stopped after repeated refusals.
+   */
+  publishControl(p: Publication): boolean {
+    if (this.controlDisabled || this.stopping) return false;
+    this.control.set(p.topic, p);
+    this.pump();
+    return true;
   }
 
   /** Builds a telemetry report now and queues it (also what the timer does). */
@@ -350,11 +385,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (this.stopping || !this.client) return;
     this.counters.connects++;
     this.lastError = undefined;
-    const conn: Conn = { log: [], lastSeq: -1, lastTelemetryId: 0, statusDone: this.statusDisabled, inflight: 0, telemetryWrites: 0 };
+    const conn: Conn = { log: [], lastSeq: -1, lastTelemetryId: 0, statusDone: this.statusDisabled, inflight: 0, telemetryWrites: 0, controlSent: new Set() };
     this.conn = conn;
     this.log({ level: 'info', event: 'connected', probeThrough: this.probeThrough });
     this.emit('connect');
-    if (conn.statusDone) return this.pump();
+    if (conn.statusDone) {
+      this.subscribe(conn);
+      return this.pump();
+    }
     const p = this.statusPublication('online');
     const sent: Sent = { kind: 'status', at: this.clock.mono(), acked: false };
     this.record(conn, sent);
@@ -366,7 +404,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         this.statusStrikes = 0;
       }
       conn.statusDone = true;
+      this.subscribe(conn);
       this.pump();
+    });
+  }
+
+  private subscribe(conn: Conn): void {
+    const filters = this.opts.subscriptions ?? [];
+    if (filters.length === 0 || !this.client) return;
+    this.client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
+      if (this.conn !== conn) return;
+      if (err) return this.log({ level: 'warn', event: 'subscribe-error', message: err.message });
+      // MQTT 3.1.1 §3.9.3: 0x80 is a refused filter (broker ACL); the connection stays up.
+      for (const g of granted ?? []) if (g.qos === 128) this.log({ level: 'warn', event: 'subscribe-refused', topic: g.topic });
     });
   }
 
@@ -397,6 +447,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       return;
     }
     if (!solo) return;
+    if (suspect.kind === 'control') {
+      this.controlStrikes++;
+      if (this.controlStrikes >= this.maxAttempts) {
+        this.controlDisabled = true;
+        this.control.clear();
+        this.log({ level: 'error', event: 'control-refused', attempts: this.controlStrikes, message: 'broker closes the connection on config/state publishes; not reporting config state any more' });
+      } else {
+        this.log({ level: 'warn', event: 'control-publish-unacknowledged', attempts: this.controlStrikes });
+      }
+      return;
+    }
     if (suspect.kind === 'status') {
       this.counters.strikes.status++;
       this.statusStrikes++;
@@ -457,6 +518,11 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const conn = this.conn;
     const client = this.client;
     if (!conn || !client || !conn.statusDone || this.stopping || this.outbox.isClosed) return;
+    if (this.control.size > 0) this.sendControl(conn, client);
+    // A control publish goes out alone, like the status: if the broker refuses it, the close is
+    // blamed on it (a strike) instead of on sensor communications written behind it, which would
+    // otherwise be resent into the same refusal on every connection.
+    if (conn.controlSent.size > 0) return;
     const probing = conn.lastSeq < this.probeThrough || (conn.inflight > 0 && conn.lastSeq <= this.probeThrough);
     const window = probing ? 1 : this.windowSize;
     let unsent = 0;
@@ -481,6 +547,23 @@ export class Publisher extends EventEmitter<PublisherEvents> {
         this.counters.telemetrySent++;
         this.deleteLater(row.id);
         if (this.conn === conn) this.pump();
+      });
+    }
+  }
+
+  private sendControl(conn: Conn, client: MqttClient): void {
+    for (const [topic, p] of this.control) {
+      if (conn.controlSent.has(p)) continue;
+      conn.controlSent.add(p);
+      const sent: Sent = { kind: 'control', at: this.clock.mono(), acked: false };
+      this.record(conn, sent);
+      client.publish(topic, p.payload, { qos: p.qos, retain: p.retain }, (err) => {
+        if (this.conn !== conn || err) return; // resent on the next connection
+        this.acknowledge(conn, sent);
+        this.controlStrikes = 0;
+        if (this.control.get(topic) === p) this.control.delete(topic);
+        conn.controlSent.delete(p);
+        this.pump();
       });
     }
   }

@@ -3,19 +3,31 @@
  * the middle, the durable outbox between them. This file only connects parts; each part is tested
  * on its own. Everything it starts, stop() stops, in reverse order, after the outbox is flushed.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexToBytes } from '../../protocol/bytes.js';
 import { createSimBroadcaster } from '../../beacon-sim/radio/index.js';
-import { createAdvertiser, createFrameRenderer, createNobleScanner, createSimScanner, type EidConfig, type FrameSlot } from '../ble/index.js';
+import { createAdvertiser, createFrameRenderer, createNobleScanner, createSimScanner, validateSlots, type EidConfig, type FrameSlot } from '../ble/index.js';
 import { startBroker, type RunningBroker } from '../broker/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import { systemClockQuality } from '../core/clock-quality.js';
 import { type Clock, type RadioAdvertisement, type SensorHealth, type Source, systemClock } from '../core/types.js';
-import { connectSources, createPipeline, recommendedTickMs, type Pipeline } from '../pipeline/index.js';
+import { connectSources, recommendedTickMs, type Pipeline } from '../pipeline/index.js';
 import { openOutbox, type Outbox } from '../publish/outbox.js';
 import { createPublisher, sensorHealthToTelemetry, type LogRecord, type Publisher } from '../publish/publisher.js';
 import { createRadarAdapter, createTouchAdapter } from '../sensors/index.js';
+import { createGatewayMetrics, startMetricsServer, type GatewayMetrics, type MetricsServer } from '../health/index.js';
+import { configSecretValues, createLogger, logRecordSink, type LogLevelName } from '../log/index.js';
+import {
+  createLiveApplier,
+  createLiveDedupe,
+  createLiveInterval,
+  createLivePipeline,
+  createRemoteConfig,
+  createSwappable,
+  readLocalLivePointers,
+  type RemoteConfig,
+} from '../remote/index.js';
 import type { RegistryIndex, SiteRegistry } from '../../protocol/registry/index.js';
 import type { SensorCommunication } from '../../protocol/messages/index.js';
 
@@ -31,6 +43,12 @@ export interface GatewayRunOptions extends LoadedGateway {
   version?: string;
   /** Called with every sensor communication once it is committed to the outbox. */
   onAccepted?: (m: SensorCommunication) => void;
+  /** The file loadGateway read: live settings written in it win over remote config (gateway/remote). */
+  configPath?: string;
+  /** Level of the default pino logger (`gateway run --log-level`); default config.log.level, else info. */
+  logLevel?: LogLevelName;
+  /** Pointers of config values from ${SECRET:…} (loadGateway `hidden`): masked in logs. */
+  hidden?: readonly string[];
 }
 
 interface RadioSource extends Source<RadioAdvertisement> {
@@ -44,6 +62,11 @@ export interface RunningGateway {
   /** The in-process broker when broker.embedded is set. */
   broker?: RunningBroker;
   brokerUrl: string;
+  /** Remote configuration (config/set → config/state); `remote.config` is the config running now. */
+  remote: RemoteConfig;
+  /** Prometheus metrics and their endpoint, when the config has a `metrics` section. */
+  metrics?: GatewayMetrics;
+  metricsUrl?: string;
   health(): SensorHealth[];
   /** Resolves when every accepted sensor communication has been acknowledged or dead-lettered. */
   drained(): Promise<void>;
@@ -60,25 +83,39 @@ function ownEid(config: GatewayConfig, index: RegistryIndex): EidConfig | undefi
 
 /** Broadcasts this gateway's own frames on the simulated radio, as bleno would on air. */
 function simAdvertiser(frames: FrameSlot[], cadenceMs: number, port: number, clock: Clock, eid: EidConfig | undefined) {
-  const radio = createSimBroadcaster({ port });
+  // Frames can arrive by remote config: refuse bad ones here, as createAdvertiser does, not in the timer.
+  validateSlots(frames, eid);
   const renderer = createFrameRenderer(eid ? { eid } : {});
   const started = clock.now();
+  for (const slot of frames) renderer.render(slot, { wallMs: started, uptimeS: 0, advCount: 0 });
+  const radio = createSimBroadcaster({ port });
   let n = 0;
   const timer = setInterval(() => {
     const slot = frames[n % frames.length]!;
     const wallMs = clock.now();
-    const { adv } = renderer.render(slot, { wallMs, uptimeS: (wallMs - started) / 1000, advCount: n });
-    radio.send({ address: 'c0:ff:ee:00:00:01', addressType: 'random', rssi: -40, adv });
     n++;
+    try {
+      const { adv } = renderer.render(slot, { wallMs, uptimeS: (wallMs - started) / 1000, advCount: n - 1 });
+      radio.send({ address: 'c0:ff:ee:00:00:01', addressType: 'random', rssi: -40, adv });
+    } catch {
+      // A slot that cannot be rendered now is skipped; the next one goes out.
+    }
   }, cadenceMs);
   timer.unref();
   return { stop: async () => (clearInterval(timer), radio.close()) };
 }
 
 export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway> {
-  const { config, registry, index } = o;
+  const { registry, index } = o;
   const clock = o.clock ?? systemClock;
-  const log = o.log ?? ((r: LogRecord) => void (r.level !== 'info' && process.stderr.write(JSON.stringify(r) + '\n')));
+  const { id: gatewayId, siteId } = o.config.gateway;
+  const log: (r: LogRecord) => void =
+    o.log ?? logRecordSink(createLogger({ level: o.logLevel ?? o.config.log?.level, gatewayId, siteId, ...(o.config.log?.file ? { file: o.config.log.file } : {}), secrets: configSecretValues(o.config, o.hidden, registry) }));
+  // The persisted last good remote config over the local file; `config` is what runs (gateway/remote).
+  const remote = createRemoteConfig({ local: o.config, localPointers: o.configPath ? readLocalLivePointers(o.configPath) : [], clock, log });
+  const config = remote.config;
+  let metrics: GatewayMetrics | undefined;
+  let metricsServer: MetricsServer | undefined;
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s();
@@ -105,17 +142,20 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
     });
     stops.push(() => outbox.close());
 
-    const pipeline = createPipeline({ config, registry, index, clock, clockQuality: systemClockQuality() });
+    const pipeline = createLivePipeline({ config, registry, index, clock, clockQuality: systemClockQuality() });
     pipeline.on((body) => {
       const r = outbox.append({ ...body, gatewayId: config.gateway.id, siteId: config.gateway.siteId });
+      if (r.ok) metrics?.noteAppended(r.seq);
       if (r.ok) o.onAccepted?.(r.message);
       else log({ level: 'error', event: 'outbox-append-refused', reason: r.reason, errors: r.errors });
     });
 
     const radio: RadioSource =
       config.radio.kind === 'sim'
-        ? createSimScanner({ clock, port: config.radio.simPort, dedupe: { minIntervalMs: config.radio.scan.dedupeMs } })
-        : createNobleScanner({ clock, watchdog: { silenceMs: config.radio.scan.watchdogMs, maxRestartsBeforeReset: 3 }, dedupe: { minIntervalMs: config.radio.scan.dedupeMs } });
+        ? createSimScanner({ clock, port: config.radio.simPort, dedupe: { minIntervalMs: 0 } })
+        : createNobleScanner({ clock, watchdog: { silenceMs: config.radio.scan.watchdogMs, maxRestartsBeforeReset: 3 }, dedupe: { minIntervalMs: 0 } });
+    // radio.scan.dedupeMs is applied in front of the pipeline, where a remote config can change it.
+    const deduped = createLiveDedupe(radio, config.radio.scan.dedupeMs);
     const radar = config.sensors.radar
       ? createRadarAdapter({ sensor: 'radar0', path: config.sensors.radar.path, model: config.sensors.radar.model, baudRate: config.sensors.radar.baudRate, clock })
       : undefined;
@@ -129,9 +169,15 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
       outbox,
       ...(config.broker.username ? { username: config.broker.username } : {}),
       ...(config.broker.password ? { password: config.broker.password } : {}),
+      // mqtts/wss: a private CA and client certificates from the paths in the config.
+      ...(config.broker.ca ? { ca: readFileSync(config.broker.ca) } : {}),
+      ...(config.broker.cert ? { cert: readFileSync(config.broker.cert) } : {}),
+      ...(config.broker.key ? { key: readFileSync(config.broker.key) } : {}),
       rejectUnauthorized: config.broker.rejectUnauthorized,
       keepaliveS: config.broker.keepaliveS,
-      telemetryIntervalMs: config.telemetry.intervalMs,
+      // Telemetry runs on a live timer below, so a remote config can change its period.
+      telemetryIntervalMs: 0,
+      subscriptions: remote.topics,
       clock,
       log,
       ...(o.version ? { version: o.version } : {}),
@@ -143,31 +189,50 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
         };
       },
     });
+    // Before the first connection: the retained config/set comes right after it.
+    const detachRemote = remote.attach(publisher);
     publisher.start();
     stops.push(() => publisher.stop());
+    const telemetry = createLiveInterval(() => publisher.queueTelemetry(), config.telemetry.intervalMs);
+    stops.push(() => telemetry.stop());
 
-    const off = connectSources(pipeline, { radio, ...(radar ? { radar } : {}), ...(touch ? { touch } : {}) });
+    if (config.metrics) {
+      metrics = createGatewayMetrics(
+        { radio: () => radio.stats(), sensors: health, outbox: () => (outbox.isClosed ? undefined : outbox.stats()), publisher: () => publisher.stats(), config: () => remote.stats() },
+        { gatewayId, siteId, clock, ...(o.version ? { version: o.version } : {}) },
+      );
+      stops.push(metrics.attachPublisher(publisher));
+      try {
+        metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.metrics.host, port: config.metrics.port });
+        stops.push(() => metricsServer!.close());
+        log({ level: 'info', event: 'metrics-listening', url: metricsServer.url });
+      } catch (e) {
+        // Monitoring must not keep the gateway from running.
+        log({ level: 'error', event: 'metrics-unavailable', message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+
+    const off = connectSources(pipeline, { radio: deduped, ...(radar ? { radar } : {}), ...(touch ? { touch } : {}) });
     stops.push(off);
     for (const s of [radio, radar, touch]) {
       if (!s) continue;
       await s.start();
       stops.push(() => s.stop());
     }
-    const adv = config.radio.advertise;
-    if (adv) {
-      const eid = ownEid(config, index);
+    const eid = ownEid(config, index);
+    const advertiser = createSwappable(async (adv: NonNullable<GatewayConfig['radio']['advertise']>) => {
       const frames = adv.frames as FrameSlot[];
-      if (config.radio.kind === 'sim') {
-        const a = simAdvertiser(frames, adv.cadenceMs, config.radio.simPort, clock, eid);
-        stops.push(() => a.stop());
-      } else {
-        const a = createAdvertiser({ frames, cadenceMs: adv.cadenceMs, clock, ...(eid ? { eid } : {}) });
-        await a.start();
-        stops.push(() => a.stop());
-      }
-    }
-    const tick = setInterval(() => pipeline.tick(), recommendedTickMs(config));
-    stops.push(() => clearInterval(tick));
+      if (config.radio.kind === 'sim') return simAdvertiser(frames, adv.cadenceMs, config.radio.simPort, clock, eid);
+      const a = createAdvertiser({ frames, cadenceMs: adv.cadenceMs, clock, ...(eid ? { eid } : {}) });
+      await a.start();
+      return a;
+    });
+    await advertiser.apply(config.radio.advertise);
+    stops.push(() => advertiser.stop());
+    const tick = createLiveInterval(() => pipeline.tick(), recommendedTickMs(config));
+    stops.push(() => tick.stop());
+    remote.ready(createLiveApplier({ pipeline, tick, dedupe: deduped, telemetry, advertiser }));
+    stops.push(detachRemote); // stopped first: no config change while the parts shut down
 
     let stopped = false;
     return {
@@ -176,6 +241,9 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
       publisher,
       ...(broker ? { broker } : {}),
       brokerUrl,
+      remote,
+      ...(metrics ? { metrics } : {}),
+      ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
       health,
       drained: () => publisher.whenDrained(),
       async stop(flushMs = 5000) {

@@ -109,20 +109,26 @@ export function decodeIntelHex(text: string): IntelHexResult {
   }
   if (!sawEof) return { ok: false, reason: 'no end-of-file record', line: lines.length, offset: 0 };
   chunks.sort((a, b) => a.address - b.address);
+  // Adjacent records are gathered into runs and each run is copied once: merging them pairwise
+  // copied the growing segment per record, quadratic in the image size (a 1 MiB image took seconds).
   const segments: HexSegment[] = [];
+  let run: HexSegment[] = [];
+  let runEnd = -1;
+  const flush = () => {
+    if (run.length === 0) return;
+    const data = new Uint8Array(runEnd - run[0]!.address);
+    for (const c of run) data.set(c.data, c.address - run[0]!.address);
+    segments.push({ address: run[0]!.address, data });
+    run = [];
+  };
   for (const c of chunks) {
-    const last = segments[segments.length - 1];
-    if (last && last.address + last.data.length > c.address) {
+    if (run.length > 0 && runEnd > c.address) {
       return { ok: false, reason: `overlapping data at 0x${c.address.toString(16)}`, line: 0, offset: 0 };
     }
-    if (last && last.address + last.data.length === c.address) {
-      const merged = new Uint8Array(last.data.length + c.data.length);
-      merged.set(last.data);
-      merged.set(c.data, last.data.length);
-      last.data = merged;
-    } else {
-      segments.push({ address: c.address, data: c.data });
-    }
+    if (run.length === 0 || runEnd !== c.address) flush();
+    run.push(c);
+    runEnd = c.address + c.data.length;
   }
+  flush();
   return { ok: true, segments };
 }

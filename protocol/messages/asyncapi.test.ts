@@ -99,6 +99,7 @@ describe('protocol/asyncapi.yaml', () => {
         'gateway send status',
         'gateway send telemetry',
         'gateway receive config-set',
+        'gateway receive site-config-set',
         'gateway send config-state',
         'phone send user',
         'phone receive content',

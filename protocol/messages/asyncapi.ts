@@ -30,6 +30,7 @@ export const CHANNEL_IDS: { readonly [K in TopicKind]: string } = {
   telemetry: 'telemetry',
   'config-set': 'configSet',
   'config-state': 'configState',
+  'site-config-set': 'siteConfigSet',
   user: 'user',
   content: 'content',
 };
@@ -51,6 +52,11 @@ const CHANNEL_TEXT: { readonly [K in TopicKind]: { title: string; description: s
     description: 'Retained, so a gateway receives its desired configuration on every connect. Gateways ignore a revision lower than the one they run.',
   },
   'config-state': { title: 'Applied gateway config', description: 'Retained report of the configuration revision a gateway runs and whether the last config/set was applied.' },
+  'site-config-set': {
+    title: 'Desired site-wide config',
+    description:
+      'Retained config/set without gatewayId for every gateway of a site. A gateway merges it under its own config/set, and its local config file wins over both. Its revision is tracked separately from the gateway’s own.',
+  },
   user: {
     title: 'User communications',
     description:
@@ -65,7 +71,7 @@ const CHANNEL_TEXT: { readonly [K in TopicKind]: { title: string; description: s
 
 const PARAMETERS = {
   site: { description: 'Site (store) ID, [A-Za-z0-9._-]{1,64}.' },
-  gateway: { description: 'Gateway ID, [A-Za-z0-9._-]{1,64}; "device" and "user" are reserved.' },
+  gateway: { description: 'Gateway ID, [A-Za-z0-9._-]{1,64}; "device", "user" and "config" are reserved.' },
   deviceHash: { description: 'sha256 of the UTF-8 deviceId, 64 lowercase hex digits.' },
 } as const;
 
@@ -77,6 +83,7 @@ const OPERATIONS: readonly { role: Role; action: 'send' | 'receive'; topic: Topi
   { role: 'gateway', action: 'send', topic: 'status' },
   { role: 'gateway', action: 'send', topic: 'telemetry' },
   { role: 'gateway', action: 'receive', topic: 'config-set' },
+  { role: 'gateway', action: 'receive', topic: 'site-config-set' },
   { role: 'gateway', action: 'send', topic: 'config-state' },
   { role: 'phone', action: 'send', topic: 'user' },
   { role: 'phone', action: 'receive', topic: 'content' },
@@ -84,6 +91,7 @@ const OPERATIONS: readonly { role: Role; action: 'send' | 'receive'; topic: Topi
   { role: 'backend', action: 'receive', topic: 'status' },
   { role: 'backend', action: 'receive', topic: 'telemetry' },
   { role: 'backend', action: 'send', topic: 'config-set' },
+  { role: 'backend', action: 'send', topic: 'site-config-set' },
   { role: 'backend', action: 'receive', topic: 'config-state' },
   { role: 'backend', action: 'receive', topic: 'user' },
   { role: 'backend', action: 'send', topic: 'content' },

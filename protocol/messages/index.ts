@@ -6,5 +6,6 @@ export * from './schemas/index.js';
 export * from './validate.js';
 export * from './topics.js';
 export * from './routing.js';
+export * from './signature.js';
 export * from './examples.js';
 export * from './asyncapi.js';

@@ -20,7 +20,7 @@ import { BOOT_ID_PATTERN, GATEWAY_ID_PATTERN } from './primitives.js';
  * integer ≤ 2^53−1 (at most 16 digits), written without leading zeros.
  */
 export const SENSOR_MESSAGE_ID_PATTERN =
-  '^(?!(?:device|user):)[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{1,36}:(?:0|[1-9][0-9]{0,15})$';
+  '^(?!(?:device|user|config):)[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{1,36}:(?:0|[1-9][0-9]{0,15})$';
 const SENSOR_MESSAGE_ID_RE = new RegExp(SENSOR_MESSAGE_ID_PATTERN);
 const GATEWAY_ID_RE = new RegExp(GATEWAY_ID_PATTERN);
 const BOOT_ID_RE = new RegExp(BOOT_ID_PATTERN);

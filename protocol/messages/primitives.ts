@@ -24,11 +24,12 @@ export const ID_RE = new RegExp(ID_PATTERN);
 /**
  * Gateway IDs that would collide with site-level topics. A broker ACL of the usual form
  * `tp/v1/<site>/<gateway>/#` would, for a gateway named `device`, cover every phone's content topic
- * `tp/v1/<site>/device/+/content`, and for a gateway named `user` it would cover
- * `tp/v1/<site>/user` because `#` also matches its parent level (MQTT 3.1.1 §4.7.1.2).
+ * `tp/v1/<site>/device/+/content`, for a gateway named `user` it would cover
+ * `tp/v1/<site>/user` because `#` also matches its parent level (MQTT 3.1.1 §4.7.1.2), and for a
+ * gateway named `config` the site-wide desired config `tp/v1/<site>/config/set`.
  */
-export const RESERVED_GATEWAY_IDS: readonly string[] = ['device', 'user'];
-export const GATEWAY_ID_PATTERN = '^(?!(?:device|user)$)[A-Za-z0-9._-]{1,64}$';
+export const RESERVED_GATEWAY_IDS: readonly string[] = ['device', 'user', 'config'];
+export const GATEWAY_ID_PATTERN = '^(?!(?:device|user|config)$)[A-Za-z0-9._-]{1,64}$';
 export const GATEWAY_ID_RE = new RegExp(GATEWAY_ID_PATTERN);
 
 /**
@@ -71,7 +72,7 @@ export const SiteId = Type.String({
 export const GatewayId = Type.String({
   pattern: GATEWAY_ID_PATTERN,
   description:
-    'Gateway ID; also a topic level, so [A-Za-z0-9._-]{1,64}, and not "device" or "user" (reserved site-level topic names).',
+    'Gateway ID; also a topic level, so [A-Za-z0-9._-]{1,64}, and not "device", "user" or "config" (reserved site-level topic names).',
 });
 
 export const DeviceId = Type.String({

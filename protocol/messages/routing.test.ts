@@ -56,6 +56,16 @@ describe('encodeForPublish / decodeFromTopic', () => {
     });
   });
 
+  it('a config-set without gatewayId is the site-wide one, on tp/v1/<site>/config/set; the two topics do not take each other’s payloads', () => {
+    const { gatewayId, ...site } = MESSAGE_EXAMPLES['config-set'] as Extract<Message, { kind: 'config-set' }>;
+    const enc = encodeForPublish(site);
+    expect(enc).toMatchObject({ ok: true, value: { topic: 'tp/v1/store-12/config/set', qos: 1, retain: true } });
+    if (!enc.ok) return;
+    expect(decodeFromTopic(enc.value.topic, enc.value.payload)).toEqual({ ok: true, topic: { kind: 'site-config-set', siteId: 'store-12' }, message: site });
+    expect(decodeFromTopic(`tp/v1/store-12/${gatewayId}/config/set`, enc.value.payload)).toMatchObject({ ok: false, reason: 'topic-mismatch', errors: [{ path: '/gatewayId' }] });
+    expect(decodeFromTopic(enc.value.topic, JSON.stringify(MESSAGE_EXAMPLES['config-set']))).toMatchObject({ ok: false, reason: 'topic-mismatch', errors: [{ path: '/gatewayId' }] });
+  });
+
   it('a payload of the wrong kind for the topic is a schema failure; a bad topic is a topic failure', () => {
     const status = JSON.stringify(MESSAGE_EXAMPLES['gateway-status']);
     expect(decodeFromTopic('tp/v1/store-12/gw-store12-a/sensor', status)).toMatchObject({ ok: false, reason: 'schema' });

@@ -27,7 +27,10 @@ export function topicFor(message: Message): TopicRef {
     case 'telemetry':
       return { kind: 'telemetry', siteId: message.siteId, gatewayId: message.gatewayId };
     case 'config-set':
-      return { kind: 'config-set', siteId: message.siteId, gatewayId: message.gatewayId };
+      // No gatewayId: the site-wide desired config, merged by every gateway of the site.
+      return message.gatewayId === undefined
+        ? { kind: 'site-config-set', siteId: message.siteId }
+        : { kind: 'config-set', siteId: message.siteId, gatewayId: message.gatewayId };
     case 'config-state':
       return { kind: 'config-state', siteId: message.siteId, gatewayId: message.gatewayId };
     case 'user-communication':
@@ -67,9 +70,13 @@ export function decodeFromTopic(topic: string, payload: string | Uint8Array): De
   const expected = topicFor(m.value);
   const got: Record<string, string> = t.value;
   const want: Record<string, string> = expected;
-  const mismatches = Object.keys(got)
-    .filter((k) => got[k] !== want[k])
-    .map((k) => ({ path: k === 'deviceHash' ? '/deviceId' : `/${k}`, message: `does not match the topic's ${k}` }));
+  // The kinds differ only for config-set, whose gatewayId picks the gateway or the site-wide topic.
+  const mismatches =
+    got.kind !== want.kind
+      ? [{ path: '/gatewayId', message: got.kind === 'site-config-set' ? 'must be absent on the site-wide config/set' : 'required on a gateway’s config/set' }]
+      : Object.keys(got)
+          .filter((k) => got[k] !== want[k])
+          .map((k) => ({ path: k === 'deviceHash' ? '/deviceId' : `/${k}`, message: `does not match the topic's ${k}` }));
   if (mismatches.length > 0) return { ok: false, reason: 'topic-mismatch', errors: mismatches };
   return { ok: true, topic: t.value, message: m.value };
 }

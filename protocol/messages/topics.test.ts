@@ -6,6 +6,7 @@ import {
   configSetTopic,
   configStateTopic,
   contentTopic,
+  siteConfigSetTopic,
   deviceTopicHash,
   isValidFilter,
   parseTopic,
@@ -65,6 +66,7 @@ describe('building topics', () => {
     expect(telemetryTopic('store-12', 'gw-a')).toBe('tp/v1/store-12/gw-a/telemetry');
     expect(configSetTopic('store-12', 'gw-a')).toBe('tp/v1/store-12/gw-a/config/set');
     expect(configStateTopic('store-12', 'gw-a')).toBe('tp/v1/store-12/gw-a/config/state');
+    expect(siteConfigSetTopic('store-12')).toBe('tp/v1/store-12/config/set');
     expect(userTopic('store-12')).toBe('tp/v1/store-12/user');
     expect(contentTopic('store-12', HASH)).toBe(`tp/v1/store-12/device/${HASH}/content`);
   });
@@ -109,6 +111,7 @@ describe('building topics', () => {
   it('reserves gateway IDs that would overlap site-level topics', () => {
     expect(() => sensorTopic('s', 'device')).toThrow(TopicIdError);
     expect(() => statusTopic('s', 'user')).toThrow(TopicIdError);
+    expect(() => configSetTopic('s', 'config')).toThrow(TopicIdError); // would cover the site-wide config/set
     expect(userTopic('device')).toBe('tp/v1/device/user'); // only gateway IDs are reserved
   });
 
@@ -123,6 +126,7 @@ describe('parsing topics', () => {
     expect(parseTopic('tp/v1/s1/gw-a/sensor')).toEqual({ ok: true, value: { kind: 'sensor', siteId: 's1', gatewayId: 'gw-a' } });
     expect(parseTopic('tp/v1/s1/gw-a/config/state')).toEqual({ ok: true, value: { kind: 'config-state', siteId: 's1', gatewayId: 'gw-a' } });
     expect(parseTopic('tp/v1/s1/user')).toEqual({ ok: true, value: { kind: 'user', siteId: 's1' } });
+    expect(parseTopic('tp/v1/s1/config/set')).toEqual({ ok: true, value: { kind: 'site-config-set', siteId: 's1' } });
     expect(parseTopic(`tp/v1/s1/device/${HASH}/content`)).toEqual({ ok: true, value: { kind: 'content', siteId: 's1', deviceHash: HASH } });
   });
 
@@ -144,6 +148,7 @@ describe('parsing topics', () => {
     ['tp/v1/s1/g\u0000w/sensor', 'nul'],
     ['tp/v1/s1/device/sensor', 'reserved'],
     ['tp/v1/s1/user/sensor', 'reserved'],
+    ['tp/v1/s1/config/sensor', 'reserved'],
     ['tp/v1/s1/device/abc/content', 'charset'],
     [`tp/v1/s1/${'x'.repeat(65)}/sensor`, 'too-long'],
     ['tp/v1/' + 'x/'.repeat(200), 'too-long'],
@@ -161,11 +166,12 @@ describe('parsing topics', () => {
 });
 
 const id = fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/);
-const gatewayId = id.filter((g) => g !== 'device' && g !== 'user');
+const gatewayId = id.filter((g) => g !== 'device' && g !== 'user' && g !== 'config');
 const deviceHash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 const topicRef: fc.Arbitrary<TopicRef> = fc.oneof(
   fc.record({ kind: fc.constantFrom('sensor', 'status', 'telemetry', 'config-set', 'config-state') as fc.Arbitrary<'sensor'>, siteId: id, gatewayId }),
   fc.record({ kind: fc.constant('user' as const), siteId: id }),
+  fc.record({ kind: fc.constant('site-config-set' as const), siteId: id }),
   fc.record({ kind: fc.constant('content' as const), siteId: id, deviceHash }),
 );
 /** Strings made of topic-ish pieces reach much deeper into parseTopic than uniform random text. */
@@ -228,6 +234,7 @@ describe('filters and delivery', () => {
       telemetry: { qos: 0, retain: false },
       'config-set': { qos: 1, retain: true },
       'config-state': { qos: 1, retain: true },
+      'site-config-set': { qos: 1, retain: true },
       user: { qos: 1, retain: false },
       content: { qos: 1, retain: false },
     });

@@ -6,6 +6,7 @@
  *   tp/v1/<site>/<gateway>/telemetry       gateway → backend   health counters
  *   tp/v1/<site>/<gateway>/config/set      backend → gateway   desired config, retained
  *   tp/v1/<site>/<gateway>/config/state    gateway → backend   applied config, retained
+ *   tp/v1/<site>/config/set                backend → gateways  site-wide desired config, retained
  *   tp/v1/<site>/user                      phone → backend     user communications
  *   tp/v1/<site>/device/<deviceHash>/content  backend → phone  content items
  *
@@ -13,7 +14,7 @@
  * keeps out everything MQTT treats specially: `+` and `#` (wildcards, forbidden in topic names,
  * MQTT 3.1.1 §4.7.1), `/` (level separator, which would shift every later level), empty levels,
  * NUL (forbidden in UTF-8 strings, §1.5.3), and a leading `$` (reserved for broker topics such as
- * $SYS and $share, §4.7.2). Gateway IDs `device` and `user` are reserved (see primitives.ts).
+ * $SYS and $share, §4.7.2). Gateway IDs `device`, `user` and `config` are reserved (see primitives.ts).
  *
  * `deviceHash` is sha256(UTF-8 deviceId) in lowercase hex — deviceTopicHash() — so the install ID
  * never appears in topic names, which brokers log freely, while phone and backend can both
@@ -28,14 +29,15 @@ export const TOPIC_ROOT = 'tp';
 export const TOPIC_VERSION = 'v1';
 
 export type GatewayTopicKind = 'sensor' | 'status' | 'telemetry' | 'config-set' | 'config-state';
-export type TopicKind = GatewayTopicKind | 'user' | 'content';
+export type TopicKind = GatewayTopicKind | 'site-config-set' | 'user' | 'content';
 
 export type TopicRef =
   | { kind: GatewayTopicKind; siteId: string; gatewayId: string }
+  | { kind: 'site-config-set'; siteId: string }
   | { kind: 'user'; siteId: string }
   | { kind: 'content'; siteId: string; deviceHash: string };
 
-export const TOPIC_KINDS: readonly TopicKind[] = ['sensor', 'status', 'telemetry', 'config-set', 'config-state', 'user', 'content'];
+export const TOPIC_KINDS: readonly TopicKind[] = ['sensor', 'status', 'telemetry', 'config-set', 'config-state', 'site-config-set', 'user', 'content'];
 export const GATEWAY_TOPIC_KINDS: readonly GatewayTopicKind[] = ['sensor', 'status', 'telemetry', 'config-set', 'config-state'];
 
 /** Levels after `tp/v1/<site>/<gateway>/`. */
@@ -47,6 +49,9 @@ const GATEWAY_SUFFIX: Record<GatewayTopicKind, readonly string[]> = {
   'config-state': ['config', 'state'],
 };
 
+/** Levels after `tp/v1/<site>/` of the site-wide desired config (why `config` is a reserved gateway ID). */
+const SITE_CONFIG_SET = ['config', 'set'] as const;
+
 export type Delivery = { qos: 0 | 1 | 2; retain: boolean };
 
 /**
@@ -57,6 +62,7 @@ export type Delivery = { qos: 0 | 1 | 2; retain: boolean };
  * - telemetry: QoS 0; the next report supersedes a lost one.
  * - config/set: QoS 1, retained, so a gateway gets its desired config on every connect.
  * - config/state: QoS 1, retained, so the backend always sees what each gateway runs.
+ * - site-wide config/set: as config/set; every gateway of the site merges it under its own.
  */
 export const TOPIC_DELIVERY: { readonly [K in TopicKind]: Delivery } = {
   sensor: { qos: 1, retain: false },
@@ -64,6 +70,7 @@ export const TOPIC_DELIVERY: { readonly [K in TopicKind]: Delivery } = {
   telemetry: { qos: 0, retain: false },
   'config-set': { qos: 1, retain: true },
   'config-state': { qos: 1, retain: true },
+  'site-config-set': { qos: 1, retain: true },
   user: { qos: 1, retain: false },
   content: { qos: 1, retain: false },
 };
@@ -75,6 +82,7 @@ export const TOPIC_PAYLOAD_KIND: { readonly [K in TopicKind]: MessageKind } = {
   telemetry: 'telemetry',
   'config-set': 'config-set',
   'config-state': 'config-state',
+  'site-config-set': 'config-set',
   user: 'user-communication',
   content: 'content-item',
 };
@@ -145,6 +153,8 @@ export function buildTopic(ref: TopicRef): string {
   switch (ref.kind) {
     case 'user':
       return `${base}/user`;
+    case 'site-config-set':
+      return `${base}/${SITE_CONFIG_SET.join('/')}`;
     case 'content':
       return `${base}/device/${requireId(ref.deviceHash, 'deviceHash')}/content`;
     default:
@@ -157,6 +167,7 @@ export const statusTopic = (siteId: string, gatewayId: string) => buildTopic({ k
 export const telemetryTopic = (siteId: string, gatewayId: string) => buildTopic({ kind: 'telemetry', siteId, gatewayId });
 export const configSetTopic = (siteId: string, gatewayId: string) => buildTopic({ kind: 'config-set', siteId, gatewayId });
 export const configStateTopic = (siteId: string, gatewayId: string) => buildTopic({ kind: 'config-state', siteId, gatewayId });
+export const siteConfigSetTopic = (siteId: string) => buildTopic({ kind: 'site-config-set', siteId });
 export const userTopic = (siteId: string) => buildTopic({ kind: 'user', siteId });
 export const contentTopic = (siteId: string, deviceHash: string) => buildTopic({ kind: 'content', siteId, deviceHash });
 
@@ -187,6 +198,7 @@ export function parseTopic(topic: unknown): TopicParseResult {
   const rest = levels.slice(3);
 
   if (rest.length === 1 && rest[0] === 'user') return { ok: true, value: { kind: 'user', siteId: site } };
+  if (sameLevels(SITE_CONFIG_SET, rest)) return { ok: true, value: { kind: 'site-config-set', siteId: site } };
   if (rest.length === 3 && rest[0] === 'device' && rest[2] === 'content') {
     const hash = rest[1] ?? '';
     return idLevel(hash, 'deviceHash') ?? { ok: true, value: { kind: 'content', siteId: site, deviceHash: hash } };
@@ -210,6 +222,8 @@ export function topicTemplate(kind: TopicKind): string {
   switch (kind) {
     case 'user':
       return `${base}/user`;
+    case 'site-config-set':
+      return `${base}/${SITE_CONFIG_SET.join('/')}`;
     case 'content':
       return `${base}/device/{deviceHash}/content`;
     default:
@@ -230,6 +244,8 @@ export function topicFilter(kind: TopicKind, scope: FilterScope = {}): string {
   switch (kind) {
     case 'user':
       return `${base}/user`;
+    case 'site-config-set':
+      return `${base}/${SITE_CONFIG_SET.join('/')}`;
     case 'content':
       return `${base}/device/${level(scope.deviceHash, 'deviceHash')}/content`;
     default:

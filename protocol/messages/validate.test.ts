@@ -167,7 +167,7 @@ describe('invalid payloads', () => {
   });
 
   it('reserved and wildcard gateway IDs are refused in payloads too', () => {
-    for (const gatewayId of ['device', 'user', 'gw/1', 'gw+', '$SYS', '']) {
+    for (const gatewayId of ['device', 'user', 'config', 'gw/1', 'gw+', '$SYS', '']) {
       expectFailure(validateTelemetry({ ...example('telemetry'), gatewayId }), 'schema', '/gatewayId');
     }
   });

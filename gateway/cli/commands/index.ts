@@ -20,6 +20,7 @@ import { registerSim } from './sim.js';
 import { registerSimSensors } from './sim-sensors.js';
 import { registerSimStore } from './sim-store.js';
 import { registerStart } from './start.js';
+import { registerSupportBundle } from './support-bundle.js';
 import { registerTouchInfo } from './touch-info.js';
 
 /** Every command module registers itself here; one line per module keeps merges trivial. */
@@ -37,6 +38,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerProvision(program, io);
   registerDoctor(program, io);
   registerTouchInfo(program, io);
+  registerSupportBundle(program, io);
   registerConfig(program, io);
   registerDemo(program, io);
   registerGateway(program, io);

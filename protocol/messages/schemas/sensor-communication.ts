@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BEACON_ID_PATTERN } from '../beacon-id.js';
 import { SENSOR_MESSAGE_ID_PATTERN } from '../message-id.js';
+import { SIGNATURE_PATTERN } from '../signature.js';
 import {
   Count,
   DurationMs,
@@ -159,8 +160,9 @@ export const SensorCommunication = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 512,
-        pattern: '^[A-Za-z0-9+/=_.:-]+$',
-        description: 'Reserved: HMAC over the payload, format to be defined. Consumers must not rely on it yet.',
+        pattern: SIGNATURE_PATTERN,
+        description:
+          'hmac-sha256:<keyId>:<tag>: HMAC-SHA256 with the gateway’s provisioned key over the RFC 8785 canonical JSON of this message without the signature field; tag = 32 bytes base64url without padding (signature.ts). Backends that require signatures reject messages without one.',
       }),
     ),
   },

@@ -1,0 +1,10 @@
+import { createLd2450Parser, LD2450_REPORT_VECTORS } from '../../protocol/sensors/ld2450/index.js';
+import { hex } from '../../protocol/sensors/bytes.js';
+const garbage = hex('fdfcfbfa1c00c200010018fcf401e803b80b00473bcbaa62b411fdfcfbfa2200c10004030201');
+const sentinel = hex(LD2450_REPORT_VECTORS[0]!.hex);
+console.log('sentinel', LD2450_REPORT_VECTORS[0]!.hex, sentinel.length);
+const p = createLd2450Parser();
+console.log('garbage ->', JSON.stringify(p.push(garbage)), 'pending', p.pendingBytes);
+console.log('sentinel ->', JSON.stringify(p.push(sentinel)), 'pending', p.pendingBytes, JSON.stringify(p.stats));
+console.log('next sentinel ->', JSON.stringify(p.push(sentinel)).slice(0, 200));
+console.log('end ->', JSON.stringify(p.end()).slice(0, 300));
