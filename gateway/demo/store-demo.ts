@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createSimBroadcaster } from '../../beacon-sim/radio/index.js';
 import { startSensorSim } from '../../beacon-sim/sensors/index.js';
+import { seededRandom } from '../../beacon-sim/sensors/rng.js';
 import { computeEid, encodeFrame, rssiAtDistance, toHex } from '../../protocol/ble/index.js';
 import type { SensorCommunication } from '../../protocol/messages/index.js';
 import { loadGateway } from '../config/index.js';
@@ -47,18 +48,6 @@ async function freeUdpPort(): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-/** A seeded PRNG (mulberry32) so the cart's RSSI noise repeats run to run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Cart distance over a 20 s cycle: far, walks in, stays 9 s at the shelf, walks off. */
@@ -147,7 +136,7 @@ export async function runStoreDemo(o: StoreDemoOptions): Promise<StoreDemoSummar
     // The shopper's cart tag: a rotating EID, heard at the shelf with log-distance RSSI and noise.
     const radio = createSimBroadcaster({ port: simPort });
     cleanups.push(() => radio.close());
-    const rand = rng(o.seed ?? 1);
+    const rand = seededRandom(o.seed ?? 1);
     const cart = setInterval(() => {
       const now = systemClock.now();
       const tS = (now - started) / 1000;
