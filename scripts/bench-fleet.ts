@@ -204,6 +204,7 @@ export interface CeilingResult {
   latencyMs: { p50: number; p99: number; max: number };
   brokerCpu: number;
   loadCpu: number;
+  subscriberCpu: number;
 }
 
 /**
@@ -254,9 +255,11 @@ async function runCeiling(clients: number, seconds: number, broker: BenchChild, 
   windowEnd = windowStart + seconds * 1000;
   const cpu0 = process.cpuUsage();
   void broker.stats();
+  void sub.stats();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   const bs = await broker.stats();
+  const ss = await sub.stats();
   running = false;
   await Promise.all(loops);
   await sub.stats();
@@ -269,6 +272,7 @@ async function runCeiling(clients: number, seconds: number, broker: BenchChild, 
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN },
     brokerCpu: bs.cpuShare,
     loadCpu: (cpu.user + cpu.system) / 1000 / (seconds * 1000),
+    subscriberCpu: ss.cpuShare,
   };
 }
 
@@ -285,7 +289,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<{ phase
   const results: FleetResult[] = [];
   try {
     if (print) console.log(`\nFleet: N gateways (outbox + publisher each) → one aedes broker (own process) → one backend subscriber, loopback, QoS 1, ${seconds} s window, outboxes in ${dir}`);
-    if (print) console.log('  gateways × rate      offered/s  delivered/s  latency p50 / p99 / max ms   backlog  lost  broker CPU  gateways CPU  open + connect');
+    if (print) console.log('  gateways × rate      offered/s  delivered/s  latency p50 / p99 / max ms   backlog  lost  CPU: broker  gateways  subscriber  open + connect');
     for (const [i, phase] of phases.entries()) {
       // A 500-gateway phase takes about 2 × seconds + setup; do not start one that cannot finish in the budget.
       if (i > 0 && performance.now() - started + (seconds * 2 + 10) * 1000 > budgetMs) {
@@ -297,7 +301,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<{ phase
       if (print) {
         const lat = `${r.latencyMs.p50.toFixed(1)} / ${r.latencyMs.p99.toFixed(1)} / ${r.latencyMs.max.toFixed(0)}`;
         console.log(
-          `  ${`${r.gateways} × ${r.ratePerGateway}/s`.padEnd(18)} ${fmt(r.offeredPerSec).padStart(9)}  ${fmt(r.deliveredPerSec).padStart(11)}  ${lat.padStart(27)}  ${String(r.backlogAtEnd).padStart(7)}  ${String(r.undelivered).padStart(4)}  ${`${(r.brokerCpu * 100).toFixed(0)} %`.padStart(10)}  ${`${(r.gatewaysCpu * 100).toFixed(0)} %`.padStart(12)}  ${(r.openMs / 1000).toFixed(1)} + ${(r.connectMs / 1000).toFixed(1)} s`,
+          `  ${`${r.gateways} × ${r.ratePerGateway}/s`.padEnd(18)} ${fmt(r.offeredPerSec).padStart(9)}  ${fmt(r.deliveredPerSec).padStart(11)}  ${lat.padStart(27)}  ${String(r.backlogAtEnd).padStart(7)}  ${String(r.undelivered).padStart(4)}  ${`${(r.brokerCpu * 100).toFixed(0)} %`.padStart(11)}  ${`${(r.gatewaysCpu * 100).toFixed(0)} %`.padStart(8)}  ${`${(r.subscriberCpu * 100).toFixed(0)} %`.padStart(10)}  ${(r.openMs / 1000).toFixed(1)} + ${(r.connectMs / 1000).toFixed(1)} s`,
         );
       }
     }
@@ -309,7 +313,7 @@ export async function runFleetBench(options: FleetOptions = {}): Promise<{ phase
         const c = ceiling;
         const lat = `${c.latencyMs.p50.toFixed(1)} / ${c.latencyMs.p99.toFixed(1)} / ${c.latencyMs.max.toFixed(0)}`;
         console.log(
-          `  ${`${c.clients} raw, flat out`.padEnd(18)} ${'-'.padStart(9)}  ${fmt(c.deliveredPerSec).padStart(11)}  ${lat.padStart(27)}  ${'-'.padStart(7)}  ${'-'.padStart(4)}  ${`${(c.brokerCpu * 100).toFixed(0)} %`.padStart(10)}  ${`${(c.loadCpu * 100).toFixed(0)} %`.padStart(12)}  (no outbox: the broker's ceiling)`,
+          `  ${`${c.clients} raw, flat out`.padEnd(18)} ${'-'.padStart(9)}  ${fmt(c.deliveredPerSec).padStart(11)}  ${lat.padStart(27)}  ${'-'.padStart(7)}  ${'-'.padStart(4)}  ${`${(c.brokerCpu * 100).toFixed(0)} %`.padStart(11)}  ${`${(c.loadCpu * 100).toFixed(0)} %`.padStart(8)}  ${`${(c.subscriberCpu * 100).toFixed(0)} %`.padStart(10)}  (no outbox: the broker's ceiling)`,
         );
       }
     }

@@ -4,9 +4,11 @@ import { runBleBench } from './bench-ble.js';
 import { runSensorsBench } from './bench-sensors.js';
 import { runOutboxBench } from './bench-outbox.js';
 import { runGatewayBench } from './bench-gateway.js';
+import { runFleetBench } from './bench-fleet.js';
 
 console.log(`Touchpoint benchmarks — ${machine()}`);
 runBleBench();
 runSensorsBench();
 await runOutboxBench();
 await runGatewayBench();
+await runFleetBench();

@@ -16,6 +16,8 @@ export interface TouchDevice {
   readonly path: string;
   readonly emulator: TouchEmulator;
   readonly plugged: boolean;
+  /** The emulator's scenario time (ms since first plugged): pad 3 is down while `deviceTime() % periodMs` is in [50, 50 + holdMs). */
+  deviceTime(): number;
   /** Kills socat: both pty ends vanish, as when the USB adapter is pulled. */
   unplug(): Promise<void>;
   /** A new pty pair on the same path, the same emulator served on it (its scenario time continues). */
@@ -31,9 +33,12 @@ export async function startTouchDevice(dir: string, periodMs: number, holdMs: nu
   const emulator = createTouchEmulator({ scenario: touchScenario('interop', `pad 3 held ${holdMs} ms every ${periodMs} ms`, periodMs, [{ channel: 3, atMs: 50, holdMs }]) });
   let pair: PtyPair | undefined;
   let served: ServedDevice | undefined;
+  let origin: number | undefined;
+  const deviceTime = () => (origin === undefined ? 0 : performance.now() - origin);
   const plug = async () => {
     pair = await createPtyPair(dir, 'touch0');
-    served = await serveDevice(emulator, pair.devicePath, { baudRate: 115200 });
+    origin ??= performance.now();
+    served = await serveDevice(emulator, pair.devicePath, { baudRate: 115200, now: deviceTime });
   };
   const unplug = async () => {
     const p = pair;
@@ -49,6 +54,7 @@ export async function startTouchDevice(dir: string, periodMs: number, holdMs: nu
     get plugged() {
       return pair !== undefined;
     },
+    deviceTime,
     unplug,
     plug,
     async close() {
