@@ -290,7 +290,7 @@ export const PipelineSection = Section(
 export const OutboxSection = Section(
   Type.Object(
     {
-      maxEvents: Int(1, 10_000_000, 100_000, 'Sensor communications kept on disk while the broker is unreachable; the oldest go first.'),
+      maxEvents: Int(1, 10_000_000, 100_000, 'Sensor communications kept on disk while the broker is unreachable; when full, new ones are refused and counted (the outbox never drops accepted events).'),
       maxTelemetry: Int(0, 100_000, 1000, 'Telemetry reports kept while offline.'),
     },
     { additionalProperties: false, default: {} },

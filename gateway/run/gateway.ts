@@ -144,7 +144,14 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
 
     const pipeline = createLivePipeline({ config, registry, index, clock, clockQuality: systemClockQuality() });
     pipeline.on((body) => {
-      const r = outbox.append({ ...body, gatewayId: config.gateway.id, siteId: config.gateway.siteId });
+      let r: ReturnType<Outbox['append']>;
+      try {
+        r = outbox.append({ ...body, gatewayId: config.gateway.id, siteId: config.gateway.siteId });
+      } catch (e) {
+        // SQLITE_FULL and other disk errors: the event was not accepted; say so loudly, keep running.
+        log({ level: 'error', event: 'outbox-append-failed', message: e instanceof Error ? e.message : String(e) });
+        return;
+      }
       if (r.ok) metrics?.noteAppended(r.seq);
       if (r.ok) o.onAccepted?.(r.message);
       else log({ level: 'error', event: 'outbox-append-refused', reason: r.reason, errors: r.errors });
