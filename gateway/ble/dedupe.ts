@@ -101,3 +101,29 @@ export function createRecentKeys(cap: number): RecentKeys {
     },
   };
 }
+
+/** Counters both scanners keep for what they hand to the pipeline. */
+export interface EmitCounters {
+  deduped: number;
+  emitted: number;
+  listenerErrors: number;
+}
+
+/**
+ * The last step of every scanner: drop a repeat inside the dedupe window, otherwise hand the
+ * advertisement to each listener — one that throws is counted and never stops the others.
+ */
+export function admitAndEmit<T>(key: string, event: T, mono: number, deduper: Deduper, listeners: Iterable<(e: T) => void>, n: EmitCounters): void {
+  if (!deduper.admit(key, mono)) {
+    n.deduped++;
+    return;
+  }
+  n.emitted++;
+  for (const l of listeners) {
+    try {
+      l(event);
+    } catch {
+      n.listenerErrors++;
+    }
+  }
+}

@@ -24,7 +24,7 @@
  */
 import { type Clock, type RadioAdvertisement, type Source } from '../core/types.js';
 import { advertisementFromNoble, dedupeKey, type NoblePeripheralLike } from './advertisement.js';
-import { createDeduper, createRecentKeys, DEFAULT_DEDUPE_MAX_ENTRIES, type DedupeStats } from './dedupe.js';
+import { admitAndEmit, createDeduper, createRecentKeys, DEFAULT_DEDUPE_MAX_ENTRIES, type DedupeStats } from './dedupe.js';
 import { type BleEnvOptions, type NobleLike, loadNoble } from './libs.js';
 
 export interface WatchdogOptions {
@@ -246,18 +246,7 @@ export function createNobleScanner(options: NobleScannerOptions): NobleScanner {
       n.malformed++;
       return;
     }
-    if (!deduper.admit(dedupeKey(adv), mono)) {
-      n.deduped++;
-      return;
-    }
-    n.emitted++;
-    for (const l of listeners) {
-      try {
-        l(adv);
-      } catch {
-        n.listenerErrors++;
-      }
-    }
+    admitAndEmit(dedupeKey(adv), adv, mono, deduper, listeners, n);
   };
 
   const onStateChange = (s: string): void => {

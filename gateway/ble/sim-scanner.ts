@@ -9,7 +9,7 @@ import { type UdpRadioReceiver, openUdpRadioReceiver } from '../../beacon-sim/ra
 import { DEFAULT_SIM_RADIO_PORT, decodeRadioPacket } from '../../beacon-sim/radio/wire.js';
 import type { Clock, RadioAdvertisement, Source } from '../core/types.js';
 import { advertisementFromAd, dedupeKey } from './advertisement.js';
-import { createDeduper } from './dedupe.js';
+import { admitAndEmit, createDeduper } from './dedupe.js';
 import { DEFAULT_SCANNER_DEDUPE, type ScannerState, type ScannerStats } from './scanner.js';
 
 export interface SimScannerOptions {
@@ -53,18 +53,7 @@ export function createSimScanner(options: SimScannerOptions): SimScanner {
     }
     const p = r.packet;
     const adv = advertisementFromAd(p.address, p.addressType, p.rssi, p.adv, { wallMs: clock.now(), monoMs: mono });
-    if (!deduper.admit(dedupeKey(adv), mono)) {
-      n.deduped++;
-      return;
-    }
-    n.emitted++;
-    for (const l of listeners) {
-      try {
-        l(adv);
-      } catch {
-        n.listenerErrors++;
-      }
-    }
+    admitAndEmit(dedupeKey(adv), adv, mono, deduper, listeners, n);
   }
 
   return {
