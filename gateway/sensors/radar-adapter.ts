@@ -30,6 +30,8 @@ import type { Ld2450Report } from '../../protocol/sensors/ld2450/report.js';
 /** Factory default of both radars (notes §3.1, §3.5). */
 export const RADAR_DEFAULT_BAUD = 256000;
 
+export const RADAR_SILENCE_MS = 5000;
+
 export interface RadarAdapterOptions<M extends RadarModel = RadarModel> {
   /** Sensor id carried by every reading and health report, e.g. "radar0". */
   sensor: string;
@@ -39,6 +41,12 @@ export interface RadarAdapterOptions<M extends RadarModel = RadarModel> {
   baudRate?: number;
   clock?: Clock;
   retry?: RetryOptions;
+  /**
+   * Reopen the port when no byte has arrived for this long (default 5000 ms; 0 = never). Both radars
+   * report about 10 times a second in normal and engineering mode, and answer every command in
+   * configuration mode, so five seconds of silence means a dead link, not an empty room.
+   */
+  silenceMs?: number;
   /** Per-command ACK timeout for configure() (default 1000 ms). */
   ackTimeoutMs?: number;
   onState?: StateListener;
@@ -105,6 +113,7 @@ export function createRadarAdapter<M extends RadarModel>(options: RadarAdapterOp
     path,
     baudRate: options.baudRate ?? RADAR_DEFAULT_BAUD,
     retry: options.retry,
+    silenceMs: options.silenceMs ?? RADAR_SILENCE_MS,
     openPort: options.openPort,
     onData,
     onOpen: resetParser,

@@ -23,7 +23,7 @@ async function settle(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-function mockLink() {
+function mockLink(silenceMs?: number) {
   const ports: SerialPortMock[] = [];
   const states: AdapterState[] = [];
   const data: string[] = [];
@@ -32,6 +32,7 @@ function mockLink() {
     path: PATH,
     baudRate: 256000,
     retry: { initialDelayMs: 100, maxDelayMs: 400, factor: 2, jitter: 0 },
+    silenceMs,
     openPort: (o) => {
       const p = new SerialPortMock({ ...o, autoOpen: false });
       ports.push(p);
@@ -103,5 +104,31 @@ describe('serial link retry timing', () => {
   it('write() on a closed link rejects instead of throwing', async () => {
     const { link } = mockLink();
     await expect(link.write(Uint8Array.of(1))).rejects.toThrow(/not open/);
+  });
+
+  it('reopens a device that went silent while its tty stayed open, and not one that keeps talking', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    SerialPortMock.binding.createPort(PATH);
+    const { link, ports, states, problems } = mockLink(1000);
+    await link.start();
+    expect(link.state).toBe('open');
+    for (let i = 0; i < 10; i++) {
+      ports[0]!.port!.emitData(Buffer.from('x'));
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(link.state).toBe('open');
+    expect(link.silences).toBe(0);
+    await vi.advanceTimersByTimeAsync(1250); // quiet for > 1000 ms, checked every 250 ms
+    expect(link.silences).toBe(1);
+    expect(problems.at(-1)).toMatch(/mock-radar0 closed: no data for 1\d{3} ms/);
+    await vi.advanceTimersByTimeAsync(100);
+    await settle(() => link.state === 'open');
+    expect(ports).toHaveLength(2);
+    expect(ports[0]!.isOpen).toBe(false);
+    expect(link.reconnects).toBe(1);
+    expect(states).toEqual(['starting', 'open', 'retrying', 'open']);
+    await link.stop();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(link.silences).toBe(1);
   });
 });

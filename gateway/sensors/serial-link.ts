@@ -5,7 +5,10 @@
  *
  * A USB-serial adapter or a pty that goes away makes serialport emit 'close' with a DisconnectedError
  * (EIO on the tty); that, and a failed open (ENOENT while the device is absent, EACCES without the
- * dialout group), are the only two ways into 'retrying'.
+ * dialout group), are the two usual ways into 'retrying'. The third is silence: a device that streams
+ * (the radar reports ~10 times a second) and has sent nothing for `silenceMs` is closed and reopened,
+ * because a pty whose other side died does not always wake the poller (seen in CI: the link stayed
+ * 'open' 15 s after socat was killed) and a USB adapter that browns out can keep its tty open and mute.
  */
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { AdapterState } from '../core/types.js';
@@ -25,6 +28,8 @@ export interface SerialLinkOptions {
   baudRate: number;
   retry?: RetryOptions;
   openPort?: OpenPort;
+  /** Reopen after this long without a byte while open (0 or absent: never; for devices that only talk on events). */
+  silenceMs?: number;
   onData(chunk: Uint8Array): void;
   /** The port is open (first time or again). */
   onOpen?(): void;
@@ -42,6 +47,9 @@ export class SerialLink {
   private everOpened = false;
   private port: AnySerialPort | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private silenceTimer: NodeJS.Timeout | null = null;
+  private lastDataMs = 0;
+  private _silences = 0;
   private running = false;
   /** The open() in flight, so that stop() can wait for it. */
   private inFlight: Promise<void> | null = null;
@@ -62,6 +70,11 @@ export class SerialLink {
     return this._reconnects;
   }
 
+  /** Times the link was reopened because the device went silent. */
+  get silences(): number {
+    return this._silences;
+  }
+
   get isOpen(): boolean {
     return this.port !== null;
   }
@@ -80,6 +93,7 @@ export class SerialLink {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.disarmSilence();
     const port = this.port;
     this.port = null;
     this.setState('stopped');
@@ -138,7 +152,11 @@ export class SerialLink {
         this.failures = 0;
         if (this.everOpened) this._reconnects++;
         this.everOpened = true;
-        port.on('data', (chunk: Buffer) => this.options.onData(chunk));
+        port.on('data', (chunk: Buffer) => {
+          this.lastDataMs = performance.now();
+          this.options.onData(chunk);
+        });
+        this.armSilence(port);
         port.on('close', (e?: Error | null) => this.lost(port, e ?? null));
         this.setState('open');
         this.options.onOpen?.();
@@ -152,9 +170,33 @@ export class SerialLink {
     return done;
   }
 
+  /** Checked on a coarse interval rather than a timer re-armed per chunk: the radar sends ~10 chunks/s. */
+  private armSilence(port: AnySerialPort): void {
+    const ms = this.options.silenceMs ?? 0;
+    if (!(ms > 0)) return;
+    this.disarmSilence();
+    this.lastDataMs = performance.now();
+    this.silenceTimer = setInterval(() => {
+      if (this.port !== port) return this.disarmSilence();
+      const quiet = performance.now() - this.lastDataMs;
+      if (quiet < ms) return;
+      this._silences++;
+      this.lost(port, new Error(`no data for ${Math.round(quiet)} ms`));
+      // after lost(): the 'close' this triggers finds this.port !== port and is ignored
+      if (port.isOpen) port.close(() => undefined);
+    }, Math.max(10, Math.floor(ms / 4)));
+    this.silenceTimer.unref();
+  }
+
+  private disarmSilence(): void {
+    if (this.silenceTimer) clearInterval(this.silenceTimer);
+    this.silenceTimer = null;
+  }
+
   private lost(port: AnySerialPort, err: Error | null): void {
     if (this.port !== port || !this.running) return;
     this.port = null;
+    this.disarmSilence();
     const reason = `${this.options.path} closed${err ? `: ${err.message}` : ''}`;
     this.problem(reason);
     this.options.onLost?.(reason);
