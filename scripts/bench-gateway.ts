@@ -90,7 +90,7 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** Writes gateway.yaml + site-registry.yaml the way store-demo does and loads them with loadGateway. */
+/** Writes gateway.yaml + site-registry.yaml the way the shelf demo did and loads them with loadGateway. */
 function loadGeneratedGateway(dir: string, config: Record<string, unknown>, registry: Record<string, unknown>) {
   writeFileSync(join(dir, 'site-registry.yaml'), stringify(registry));
   writeFileSync(join(dir, 'gateway.yaml'), stringify({ ...config, registry: { path: 'site-registry.yaml' } }));
@@ -290,7 +290,7 @@ async function radioLoadBench(): Promise<void> {
       {
         gateway: { id: 'gw-bench-radio', siteId: SITE, spot: 'gw-spot', dataDir: join(dir, 'data') },
         radio: { kind: 'sim', simPort: 47_100 }, // not opened: the scanner listens on the in-process bus
-        // store-demo's shelf settings, so dwell, proximity and left all fire within the run
+        // the shelf demo’s settings, so dwell, proximity and left all fire within the run
         pipeline: { dwell: { intervalMs: 1000, thresholdMs: 5000 }, proximity: { rssiDbm: -62 }, inactivityMs: 4000 },
       },
       {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatIssue } from '../../config/index.js';
-import type { StoreEvent } from '../../../beacon-sim/store/events.js';
+import { describeStoreEvent } from '../../../beacon-sim/store/describe.js';
 import { deriveGateways, writeGatewayFiles } from '../../../beacon-sim/store/derive.js';
 import { loadLayout } from '../../../beacon-sim/store/layout.js';
 import { customersToCsv, startStoreSim } from '../../../beacon-sim/store/run.js';
@@ -45,41 +45,6 @@ export interface SimStoreOptions {
 
 /** Where the pseudo-terminals go unless --dev-dir says otherwise: predictable, so written configs match. */
 export const defaultDevDir = (siteId: string) => join(tmpdir(), 'touchpoint-store', siteId);
-
-function describe(e: StoreEvent): string | null {
-  const at = new Date(e.t).toISOString().slice(11, 23);
-  switch (e.type) {
-    case 'sim.started':
-      return `${at}  store ${e.siteId} open: ${e.shoppers} shoppers at once, seed ${e.seed}, speed ×${e.speed}, gateways ${e.gateways.join(', ') || 'none'}`;
-    case 'shopper.arrived':
-      return `${at}  ${e.shopperId} arrives (${e.customerId ? `customer ${e.customerId}` : 'not a customer'}; ${e.phone ? `app, ${e.phone.consent ? 'consent' : 'no consent'}` : 'no app'}${e.cart ? ', cart' : ''}) → ${e.route.join(' → ')}`;
-    case 'shopper.left':
-      return `${at}  ${e.shopperId} leaves`;
-    case 'visit.started':
-      return e.stopped ? `${at}  ${e.shopperId} at ${e.displayId}` : null;
-    case 'pickup.started':
-      return `${at}  ${e.shopperId} picks up ${e.itemId ?? 'an item'} at ${e.displayId} (pad ${e.channel})`;
-    case 'pickup.ended':
-      return `${at}  ${e.shopperId} puts ${e.itemId ?? 'the item'} down after ${(e.durationMs / 1000).toFixed(1)} s`;
-    case 'phone.consent-revoked':
-      return `${at}  ${e.shopperId} revokes consent`;
-    case 'phone.user-communication': {
-      const m = e.message;
-      const what = m.followUp === 0 ? `${m.trigger.type} trigger` : `follow-up ${m.followUp}`;
-      return `${at}  ${e.shopperId} phone → ${what} ${m.sensorId} (period ${(m.trigger.periodMs / 1000).toFixed(1)} s, max ${m.trigger.maxRssi} dBm, ${m.identifiers.length} hashed identifiers)`;
-    }
-    case 'phone.publish-failed':
-      return `${at}  ${e.shopperId} phone: publish of ${e.messageId} failed: ${e.error}`;
-    case 'phone.content-shown':
-      return `${at}  ${e.shopperId} phone shows "${e.item.title}" (${e.item.contentKind}${e.item.itemId ? `, ${e.item.itemId}` : ''})`;
-    case 'phone.content-expired':
-      return `${at}  ${e.shopperId} phone: content ${e.contentId} expired before it could show`;
-    case 'phone.content-refused':
-      return `${at}  ${e.shopperId} phone refused content: ${e.reason}`;
-    default:
-      return null;
-  }
-}
 
 /** Runs the store until a signal, the duration, or `abort` (tests). */
 export async function runSimStore(o: SimStoreOptions, io: CliIo, abort?: AbortSignal): Promise<void> {
@@ -132,7 +97,7 @@ export async function runSimStore(o: SimStoreOptions, io: CliIo, abort?: AbortSi
       if (e.type !== 'positions' || o.positions) printJson(io, e);
       return;
     }
-    const line = describe(e);
+    const line = describeStoreEvent(e);
     if (line) io.out(line);
   });
   const devices = sim.site.gateways.map((g) => ({ gateway: g.gatewayId, display: g.displayId, sensorId: g.sensorId, simPort: g.simPort, ...(o.sensors && g.radarPath ? { radar: g.radarPath } : {}), ...(o.sensors && g.touchPath ? { touch: g.touchPath } : {}) }));
