@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashPassword, startBroker } from '../../broker/index.js';
 import { createSimScanner } from '../../ble/sim-scanner.js';
@@ -144,4 +145,36 @@ describe('touchpoint sim store', () => {
     await running;
     expect(JSON.parse(cap.out.at(-1)!)).toMatchObject({ stopped: 'aborted' });
   });
+
+  it('--ui serves the live map: the page, and over the WebSocket the plan, shoppers’ positions and the phones’ user communications from the broker', async () => {
+    const broker = await startBroker({ port: 0, anonymous: true });
+    cleanups.push(() => broker.close());
+    const abort = new AbortController();
+    const cap = capture();
+    const running = runSimStore({ ...defaults, layout: 'examples/store-apparel.yaml', speed: 40, sensors: false, radio: 'none', ui: true, broker: broker.urls.mqtt }, cap.io, abort.signal);
+    cleanups.push(() => (abort.abort(), running.catch(() => {})));
+    await vi.waitFor(() => expect(cap.err.some((l) => l.includes('live store map at'))).toBe(true), { timeout: 15_000 });
+    const url = /live store map at (\S+)/.exec(cap.err.find((l) => l.includes('live store map at'))!)![1]!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<svg id="plan"');
+    const ws = new WebSocket(`${url.replace('http', 'ws')}live`);
+    const got: { kind: string; layout?: { displays: unknown[] }; event?: { type: string } }[] = [];
+    ws.on('message', (d) => void got.push(JSON.parse(String(d))));
+    cleanups.push(() => ws.terminate());
+    await vi.waitFor(
+      () => {
+        expect(got[0]?.kind).toBe('hello');
+        expect(got[0]?.layout?.displays).toHaveLength(12);
+        expect(got.some((m) => m.kind === 'store' && m.event?.type === 'positions')).toBe(true);
+        expect(got.some((m) => m.kind === 'user')).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    // positions are for the map; they stay off stdout unless --positions
+    expect(cap.out.some((l) => l.includes('"positions"'))).toBe(false);
+    abort.abort();
+    await running;
+  }, 60_000);
 });

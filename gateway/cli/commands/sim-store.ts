@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatIssue } from '../../config/index.js';
 import { describeStoreEvent } from '../../../beacon-sim/store/describe.js';
+import { feedMapFromBroker } from '../../../beacon-sim/store/map/feed-mqtt.js';
+import { type StoreMap, startStoreMap } from '../../../beacon-sim/store/map/server.js';
 import { deriveGateways, writeGatewayFiles } from '../../../beacon-sim/store/derive.js';
 import { loadLayout } from '../../../beacon-sim/store/layout.js';
 import { customersToCsv, startStoreSim } from '../../../beacon-sim/store/run.js';
@@ -41,6 +43,8 @@ export interface SimStoreOptions {
   truth?: string;
   customers?: string;
   writeConfigs?: string;
+  ui?: boolean;
+  uiPort?: number;
 }
 
 /** Where the pseudo-terminals go unless --dev-dir says otherwise: predictable, so written configs match. */
@@ -85,14 +89,33 @@ export async function runSimStore(o: SimStoreOptions, io: CliIo, abort?: AbortSi
     speed: o.speed,
     radio: o.radio,
     sensors: o.sensors ? { devDir } : false,
-    positionsEveryMs: o.positions ? 500 : 0,
+    positionsEveryMs: o.positions || o.ui ? (o.positions ? 500 : 250) : 0,
     paused: true,
     ...(o.shoppers !== undefined ? { shoppers: o.shoppers } : {}),
     ...(o.duration !== undefined ? { durationS: o.duration } : {}),
     ...(o.broker ? { broker: { url: o.broker, ...(o.phoneUser ? { username: o.phoneUser } : {}), ...(password !== undefined ? { password } : {}) } } : {}),
     ...(o.bleDisplays ? { ble: { displays: o.bleDisplays.split(',').map((s) => s.trim()).filter(Boolean) } } : {}),
   });
+  let map: StoreMap | undefined;
+  let feed: { close(): Promise<void> } | undefined;
+  if (o.ui) {
+    map = await startStoreMap({ layout, port: o.uiPort ?? 0 });
+    const m = map;
+    sim.events.on('event', (e) => m.push({ kind: 'store', event: e }));
+    if (o.broker) {
+      feed = await feedMapFromBroker(m, {
+        url: o.broker,
+        siteId: layout.site.id,
+        now: () => sim.clock.now(),
+        ...(o.phoneUser ? { username: o.phoneUser } : {}),
+        ...(password !== undefined ? { password } : {}),
+        onRefused: (f) => io.err(`touchpoint: warning: the broker refused the map's subscription to ${f.join(', ')}; the map shows the store only`),
+      });
+    }
+    io.err(`touchpoint: live store map at ${map.url}`);
+  }
   sim.events.on('event', (e) => {
+    if (e.type === 'positions' && !o.positions) return;
     if (o.json) {
       if (e.type !== 'positions' || o.positions) printJson(io, e);
       return;
@@ -121,6 +144,8 @@ export async function runSimStore(o: SimStoreOptions, io: CliIo, abort?: AbortSi
     sim.start();
   });
   const summary = await sim.stop();
+  await feed?.close();
+  await map?.close();
   if (o.truth) writeFileSync(o.truth, JSON.stringify(sim.truth(), null, 1) + '\n');
   if (o.customers) writeFileSync(o.customers, sim.customersCsv());
   printJson(io, { stopped: reason, ...summary });
@@ -146,6 +171,8 @@ export function registerSimStore(sim: Command, io: CliIo): void {
     .option('--positions', 'include the positions events (every 0.5 store seconds)')
     .option('--truth <file>', 'write the ground truth (truth.ts) as JSON at the end')
     .option('--customers <file>', 'write the merchant’s CRM export (customer_id,email,phone) at the end')
+    .option('--ui', 'serve the live store map on 127.0.0.1 (with --broker it also shows the site’s communications)')
+    .addOption(new Option('--ui-port <port>', 'port of the live map (0 = any free port)').argParser(intArg('--ui-port', 0, 65535)).default(0))
     .option('--write-configs <dir>', 'write site-registry.yaml, a gateway config per gateway and customers.csv for this layout, then exit')
     .action((o: SimStoreOptions) => runSimStore(o, io));
 }
