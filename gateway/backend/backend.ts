@@ -7,6 +7,11 @@
  * each phone's content topic. Instances that should share matches and rate limits share one
  * database file (WAL); a message is stored before its PUBACK goes out, since the processor runs
  * synchronously inside MQTT.js's message handler.
+ *
+ * With a keyring (`keyring`), every sensor communication must carry a valid signature from its
+ * gateway's key and a sequence number not seen before (gateway/security verifySensorCommunication);
+ * unsigned, forged and replayed ones are dropped before anything is stored and counted by reason in
+ * `stats().signatures`. Without one, signatures are not checked (`signatures.checked: false`).
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +24,7 @@ import { EMPTY_CATALOG, type ItemCatalog } from './items.js';
 import { checkMatchWindow, DEFAULT_MATCH_WINDOW, type MatchWindowOptions } from './match-window.js';
 import { createProcessor, type BackendEvent, type InterestInfo, type MatchInfo, type PendingContent, type Processor } from './processor.js';
 import { BackendStore } from './store.js';
+import { ReplayState, verifySensorCommunication, type KeyLookup, type ReplayStateOptions, type VerifyRejection } from '../security/index.js';
 
 export interface BackendOptions {
   /** mqtt://, mqtts://, ws:// or wss:// */
@@ -44,6 +50,31 @@ export interface BackendOptions {
   contentTiming?: Partial<ContentTiming>;
   now?: () => number;
   log?: (record: { level: 'info' | 'warn' | 'error'; event: string; [k: string]: unknown }) => void;
+  /**
+   * Gateway signing keys (gateway/security: keyringLookup of a keyring file, createKeyring,
+   * createDerivedKeyring). Given: unsigned, forged and replayed sensor communications are refused.
+   */
+  keyring?: KeyLookup;
+  /** Replay window per gateway and gateways tracked (gateway/security ReplayState). */
+  replay?: ReplayStateOptions;
+}
+
+/** Signature verification of sensor communications (all zero and checked: false without a keyring). */
+export interface SignatureStats {
+  checked: boolean;
+  verified: number;
+  /** Sum of the reasons below. */
+  rejected: number;
+  unsigned: number;
+  malformed: number;
+  unknownKey: number;
+  wrongGateway: number;
+  forged: number;
+  /** A seq already accepted: a replay, or an honest QoS 1 redelivery (only the rate tells them apart). */
+  duplicate: number;
+  staleSeq: number;
+  /** Gateways whose replay window was dropped to stay within replay.maxGateways. */
+  evicted: number;
 }
 
 export interface BackendStats {
@@ -61,6 +92,7 @@ export interface BackendStats {
   contentItemsFailed: number;
   rateLimited: number;
   errors: number;
+  signatures: SignatureStats;
 }
 
 export interface ContentItemEvent {
@@ -79,6 +111,8 @@ export interface BackendEventMap {
   'content-item': [ContentItemEvent];
   duplicate: [{ topic: string; kind: string; messageId: string }];
   invalid: [{ topic: string; reason: string; errors: ValidationIssue[] }];
+  /** A sensor communication refused by signature verification (only with a keyring). */
+  rejected: [{ topic: string; reason: VerifyRejection; detail: string; messageId: string }];
 }
 
 export interface RunningBackend {
@@ -109,7 +143,15 @@ export function emptyStats(): BackendStats {
     contentItemsFailed: 0,
     rateLimited: 0,
     errors: 0,
+    signatures: { checked: false, verified: 0, rejected: 0, unsigned: 0, malformed: 0, unknownKey: 0, wrongGateway: 0, forged: 0, duplicate: 0, staleSeq: 0, evicted: 0 },
   };
+}
+
+function signatureStats(replay: ReplayState | undefined): SignatureStats {
+  if (!replay) return emptyStats().signatures;
+  const { accepted, evicted, ...refused } = replay.counters;
+  const rejected = Object.values(refused).reduce((a, b) => a + b, 0);
+  return { checked: true, verified: accepted, rejected, ...refused, evicted };
 }
 
 export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
@@ -138,8 +180,11 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
     store.close();
     throw e;
   }
+  const replay = o.keyring ? new ReplayState(o.replay) : undefined;
+  const keyring = o.keyring;
   const processor = createProcessor({
     store,
+    ...(replay && keyring ? { verifySensor: (m: SensorCommunication) => verifySensorCommunication(m, keyring, replay) } : {}),
     catalog: o.catalog ?? EMPTY_CATALOG,
     ...(o.match ? { match: o.match } : {}),
     ...(o.interest ? { interest: o.interest } : {}),
@@ -191,6 +236,7 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
     inFlight.add(p);
   };
 
+  const rejectedLogged = new Map<VerifyRejection, number>();
   const dispatch = (e: BackendEvent) => {
     switch (e.type) {
       case 'sensor':
@@ -211,6 +257,13 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
       case 'ignored':
         stats.ignored++;
         return;
+      case 'rejected': {
+        // Counted in the replay state (stats().signatures); logged, but not every one of a flood.
+        const n = (rejectedLogged.get(e.reason) ?? 0) + 1;
+        rejectedLogged.set(e.reason, n);
+        if (n <= 20 || n % 1000 === 0) log({ level: e.reason === 'duplicate' ? 'info' : 'warn', event: 'sensor-rejected', reason: e.reason, detail: e.detail, count: n });
+        return void events.emit('rejected', { topic: e.topic, reason: e.reason, detail: e.detail, messageId: e.messageId });
+      }
       case 'match':
         stats.matches++;
         return void events.emit('match', e.match);
@@ -254,6 +307,7 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
     throw e;
   }
   log({ level: 'info', event: 'backend-ready', clientId, subscriptions });
+  if (!replay) log({ level: 'warn', event: 'signatures-not-checked', message: 'no keyring: sensor communications are accepted without checking their signatures' });
 
   let closing: Promise<BackendStats> | undefined;
   return {
@@ -263,7 +317,7 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
     clientId,
     subscriptions,
     crm,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, signatures: signatureStats(replay) }),
     close: () =>
       (closing ??= (async () => {
         // Stop taking messages first, then let the content items already handed to MQTT.js finish.
@@ -272,7 +326,7 @@ export async function startBackend(o: BackendOptions): Promise<RunningBackend> {
         await client.endAsync(true).catch(() => {});
         await Promise.allSettled([...inFlight]);
         store.close();
-        return { ...stats };
+        return { ...stats, signatures: signatureStats(replay) };
       })()),
   };
 }

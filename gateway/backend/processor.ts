@@ -27,6 +27,7 @@ import { DEFAULT_INTEREST, sensorScore, stockState, thresholdFor, userScore, typ
 import { EMPTY_CATALOG, type ItemCatalog, type ItemRef } from './items.js';
 import { DEFAULT_MATCH_WINDOW, sensorWindow, type MatchWindowOptions } from './match-window.js';
 import type { BackendStore, UserRow } from './store.js';
+import type { VerifyRejection, VerifyResult } from '../security/verify.js';
 import { ulid } from './ulid.js';
 
 export interface ProcessorOptions {
@@ -41,6 +42,11 @@ export interface ProcessorOptions {
   now?: () => number;
   /** Content item messageIds. Default: a ULID at now(). */
   newId?: (now: number) => string;
+  /**
+   * Authenticity check of each sensor communication after decoding, before anything is stored
+   * (gateway/security verifySensorCommunication with the backend's keyring). Absent: not checked.
+   */
+  verifySensor?: (message: SensorCommunication) => VerifyResult;
 }
 
 export interface MatchInfo {
@@ -82,6 +88,7 @@ export type BackendEvent =
   | { type: 'user'; topic: string; message: UserCommunication; referenced: boolean }
   | { type: 'duplicate'; topic: string; kind: 'sensor-communication' | 'user-communication'; messageId: string }
   | { type: 'invalid'; topic: string; reason: string; errors: ValidationIssue[] }
+  | { type: 'rejected'; topic: string; reason: VerifyRejection; detail: string; messageId: string }
   | { type: 'ignored'; topic: string; kind: string }
   | { type: 'match'; match: MatchInfo }
   | { type: 'interest'; interest: InterestInfo }
@@ -363,6 +370,13 @@ export function createProcessor(o: ProcessorOptions): Processor {
       if (m.kind !== 'sensor-communication' && m.kind !== 'user-communication') {
         out.events.push({ type: 'ignored', topic, kind: m.kind });
         return out;
+      }
+      if (m.kind === 'sensor-communication' && o.verifySensor) {
+        const v = o.verifySensor(m);
+        if (!v.ok) {
+          out.events.push({ type: 'rejected', topic, reason: v.reason, detail: v.detail, messageId: m.messageId });
+          return out;
+        }
       }
       store.transaction(() => {
         out.events.length = 0;

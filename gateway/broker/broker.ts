@@ -1,6 +1,7 @@
 /**
- * The embedded broker: aedes 1.x (ESM, MQTT 3.1.1) over TCP (node:net) and optionally WebSocket
- * (`ws` + createWebSocketStream), with per-user credentials and the topic ACL of acl.ts.
+ * The embedded broker: aedes 1.x (ESM, MQTT 3.1.1) over TCP (node:net) or TLS (node:tls), and
+ * optionally WebSocket (`ws` + createWebSocketStream), with per-user credentials and the topic ACL
+ * of acl.ts.
  *
  * Secure by default: without a users list it refuses to start unless `anonymous` is set
  * explicitly (the demo, `npm start`), and it binds 127.0.0.1 unless told otherwise.
@@ -10,6 +11,7 @@
  * first (MQTT 3.1.1 §3.1.4) — with someone else's ID a credential could knock a gateway offline.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { deviceTopicHash } from '../../protocol/messages/index.js';
@@ -27,6 +29,12 @@ export interface BrokerOptions {
   port?: number;
   /** WebSocket listener port (0 picks one); absent = no WebSocket listener. */
   wsPort?: number;
+  /**
+   * Serve MQTT over TLS on `port` instead of plain TCP (no plain listener at all: a second, plain
+   * port next to it would be the one a misconfigured client silently uses). PEM certificate chain
+   * and private key. Not combined with wsPort, which would be plain text.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Authentication and ACL from a users file (users.ts). */
   users?: readonly UserEntry[];
   /** Explicit demo mode: no authentication, no ACL. Required when `users` is absent. */
@@ -43,7 +51,9 @@ export interface RunningBroker {
   host: string;
   port: number;
   wsPort?: number;
+  /** `mqtt` is mqtts://… when the listener is TLS. */
   urls: { mqtt: string; ws?: string };
+  tls: boolean;
   mode: 'users' | 'anonymous';
   shared: SharedSubscriptions;
   /** Refused publishes and subscriptions, and failed logins, since start. */
@@ -59,6 +69,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const users = options.users;
   if (!users && !options.anonymous) throw new Error('refusing to start without a users file; pass anonymous: true for a demo broker');
   if (users && options.anonymous) throw new Error('choose a users file or anonymous mode, not both');
+  if (options.tls && options.wsPort !== undefined) throw new Error('tls covers the MQTT listener only; a WebSocket listener next to it would be plain text');
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
   const byName = new Map((users ?? []).map((u) => [u.username, u]));
@@ -138,11 +149,19 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
 
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  // TLS: aedes gets the socket once the handshake is done; a client that refuses our certificate
+  // (or we refuse it) never reaches authenticate, and is only logged.
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (socket) => aedes.handle(socket))
+    : createServer((socket) => aedes.handle(socket));
+  // Raw TCP sockets, also the ones still in a TLS handshake, so close() does not wait on them.
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
   });
+  if (options.tls) {
+    server.on('tlsClientError', (e: Error) => log({ level: 'warn', event: 'tls-handshake-failed', message: e.message }));
+  }
   let wss: WebSocketServer | undefined;
   try {
     await listen(server, options.port ?? 1883, host);
@@ -167,7 +186,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
   const port = (server.address() as { port: number }).port;
   const wsPort = wss ? (wss.address() as { port: number }).port : undefined;
-  const urls = { mqtt: `mqtt://${hostForUrl(host)}:${port}`, ...(wsPort !== undefined ? { ws: `ws://${hostForUrl(host)}:${wsPort}` } : {}) };
+  const urls = { mqtt: `${options.tls ? 'mqtts' : 'mqtt'}://${hostForUrl(host)}:${port}`, ...(wsPort !== undefined ? { ws: `ws://${hostForUrl(host)}:${wsPort}` } : {}) };
   let closing: Promise<void> | undefined;
   return {
     aedes,
@@ -176,6 +195,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     ...(wsPort !== undefined ? { wsPort } : {}),
     urls,
     mode: users ? 'users' : 'anonymous',
+    tls: options.tls !== undefined,
     shared,
     counters,
     close: () =>

@@ -86,7 +86,7 @@ pipeline:
 `;
     expect(errorsOf(parseConfigText(text, 'gw.yaml', { env: {} }))).toEqual([
       'gw.yaml:1:1 gateway.spot: missing; expected a string matching ^[A-Za-z0-9._-]{1,64}$',
-      'gw.yaml:4:3 gateway.color: unknown key; expected one of: id, siteId, spot, sensorId, item, dataDir',
+      'gw.yaml:4:3 gateway.color: unknown key; expected one of: id, siteId, spot, sensorId, item, dataDir, signingKey',
       'gw.yaml:7:5 pipeline.dwell.intervalMs: expected an integer in 100…60000, got 50',
       'gw.yaml:8:3 pipeline.holdMs: expected an integer in 0…600000, got "2s"',
       expect.stringMatching(/^gw\.yaml:12:9 pipeline\.beacons\.ids\[1\]: expected a string: Canonical beacon ID: ibeacon:<uuid>.*, got "IBEACON:X"$/),

@@ -20,6 +20,7 @@ import {
   type RegistryIndex,
   type SiteRegistry,
 } from '../../protocol/registry/index.js';
+import { parseSigningKey } from '../security/keys.js';
 import { schemaIssues, type SchemaIssue } from './explain.js';
 import { GatewayConfigSchema, type GatewayConfig } from './schema.js';
 import { redact, secretPointers, substituteReferences, type Env } from './secrets.js';
@@ -93,6 +94,11 @@ export function configRules(c: GatewayConfig): SchemaIssue[] {
   if ((c.broker.cert === undefined) !== (c.broker.key === undefined)) {
     issues.push({ pointer: c.broker.cert === undefined ? '/broker/key' : '/broker/cert', message: 'mutual TLS needs both cert and key' });
   }
+  if (c.gateway.signingKey !== undefined) {
+    // The schema checked the shape; this checks the bytes. The reason never contains key material.
+    const k = parseSigningKey(c.gateway.signingKey);
+    if (!k.ok) issues.push({ pointer: '/gateway/signingKey', message: k.reason });
+  }
   if (c.pipeline.dwell.thresholdMs < c.pipeline.dwell.intervalMs) {
     // Claim 4 needs a first and a last broadcast at least one time step apart.
     issues.push({ pointer: '/pipeline/dwell/thresholdMs', message: `must be at least dwell.intervalMs (${c.pipeline.dwell.intervalMs})` });
@@ -114,6 +120,10 @@ function resolvePaths(c: GatewayConfig, baseDir: string): void {
   if (c.broker.ca !== undefined) c.broker.ca = abs(c.broker.ca);
   if (c.broker.cert !== undefined) c.broker.cert = abs(c.broker.cert);
   if (c.broker.key !== undefined) c.broker.key = abs(c.broker.key);
+  if (c.broker.embedded?.tls) {
+    c.broker.embedded.tls.cert = abs(c.broker.embedded.tls.cert);
+    c.broker.embedded.tls.key = abs(c.broker.embedded.tls.key);
+  }
   if (c.secretsFile !== undefined) c.secretsFile = abs(c.secretsFile);
   if (c.log?.file !== undefined) c.log.file = abs(c.log.file);
 }

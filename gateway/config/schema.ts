@@ -36,6 +36,9 @@ const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 const Uint16 = Type.Integer({ minimum: 0, maximum: 65535 });
 const TxPower = Type.Integer({ minimum: -100, maximum: 20, description: 'Calibrated power byte the frame carries, dBm.' });
 
+/** `<keyId>:<43 base64url characters>` (gateway/security parseSigningKey checks the rest without echoing it). */
+const SIGNING_KEY_TEXT_PATTERN = '^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}$';
+
 export const GatewaySection = Type.Object(
   {
     id: Type.String({ pattern: GATEWAY_ID_PATTERN, description: 'Gateway ID, a topic level: [A-Za-z0-9._-]{1,64}, not "device" or "user".' }),
@@ -56,6 +59,14 @@ export const GatewaySection = Type.Object(
       default: 'data',
       description: 'Outbox database and persisted state. Relative to the config file’s folder. Default "data".',
     }),
+    signingKey: Type.Optional(
+      Type.String({
+        pattern: SIGNING_KEY_TEXT_PATTERN,
+        secret: true,
+        description:
+          'Key this gateway signs its sensor communications with (HMAC-SHA256, gateway/security): <keyId>:<base64url of 32 bytes>, made by `touchpoint provision gateway` (or `touchpoint keys new`). A secret: ${SECRET:signing-key}. Absent: messages go out unsigned, and a backend with a keyring refuses them.',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Who this gateway is and where it stands.' },
 );
@@ -86,6 +97,19 @@ export const BrokerSection = Section(
           {
             port: Int(0, 65535, 1883, 'Port of the in-process broker (aedes); 0 picks a free one.'),
             host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the in-process broker binds. Default "127.0.0.1".' }),
+            tls: Type.Optional(
+              Type.Object(
+                {
+                  cert: Path('Server certificate (PEM, with any intermediates) of the in-process broker. Relative to the config file’s folder.'),
+                  key: Path('Its private key (PEM). The file is the secret; the path is not. Relative to the config file’s folder.'),
+                },
+                {
+                  additionalProperties: false,
+                  description:
+                    'Serve MQTT over TLS only (mqtts://<host>:<port>; no plain listener). The gateway connects to it like any client: the certificate must name `host`, and `broker.ca` is the CA to verify it with.',
+                },
+              ),
+            ),
           },
           { additionalProperties: false, description: 'Run an in-process broker (development, single-box demos).' },
         ),

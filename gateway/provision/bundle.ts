@@ -3,7 +3,7 @@
  * the Pi and installs with `install-pi.sh`:
  *
  *   gateway.yaml                 the config (valid under gateway/config; checked with loadGateway before anything is kept)
- *   secrets.yaml          600    broker password, EID identity keys (${SECRET:…} in the config and registry copy)
+ *   secrets.yaml          600    broker password, EID identity keys, the gateway's signing key (${SECRET:…} in the config and registry copy)
  *   site-registry.yaml           the site registry as the gateway reads it, identity keys as ${SECRET:…}
  *   ca.pem                       the broker's CA (--ca)
  *   client.key / client.csr      --cert-request: a P-256 key and its certificate request (sign it, add client.crt)
@@ -16,6 +16,12 @@
  * It also adds the gateway and its spot's beacon identities to the site registry the backend reads
  * (--registry) and, with --users, the gateway's login to the broker's users file. IDs already taken
  * in either file are refused; nothing is written unless the whole bundle checks out.
+ *
+ * Signing: every bundle gets a fresh per-gateway key (32 bytes, CSPRNG) for signing sensor
+ * communications (gateway/security), as `signing-key` in secrets.yaml. The backend's copy goes into
+ * its keyring file (--keyring; created if missing, mode 600), never into the site registry: the
+ * registry is copied into every gateway's bundle, and a key there would let any gateway of the site
+ * sign as any other.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes as nodeRandomBytes, X509Certificate } from 'node:crypto';
@@ -29,6 +35,8 @@ import { hashPassword, parseUsers, saveUsers, upsertUser, type UserEntry } from 
 import { UsageError } from '../cli/io.js';
 import { formatIssue, loadGateway, readSecretsFile, substituteReferences, type AdvertiseFrameConfig } from '../config/index.js';
 import { allocateSpotIds, readRegistryFile, saveRegistryFile, withAdditions } from './spot-identity.js';
+import { formatSigningKey, generateSigningKey } from '../security/keys.js';
+import { addToKeyringFile, KeyringFileError, parseKeyringText } from '../security/keyring-file.js';
 import { packageRoot } from './package-root.js';
 import { renderGatewayUnit, UNIT_NAME } from './unit.js';
 
@@ -44,6 +52,8 @@ export interface GatewayBundleOptions {
   out: string;
   ca?: string;
   users?: string;
+  /** The backend's keyring file: the gateway's signing key is added (created if missing). */
+  keyring?: string;
   /** Site secrets file for ${SECRET:…} references in the registry. */
   secrets?: string;
   certRequest?: boolean;
@@ -78,6 +88,8 @@ export interface BundleSummary {
   broker: { url: string; username: string; auth: 'password' | 'client-certificate' };
   registry: string;
   users: string | null;
+  /** The key ID the gateway signs with (the key itself is only in secrets.yaml and the keyring). */
+  signing: { keyId: string; keyring: string | null };
   files: string[];
   next: string[];
 }
@@ -86,6 +98,7 @@ export interface BundleSummary {
 export const INSTALL = { configDir: '/etc/touchpoint', dataDir: '/var/lib/touchpoint', appDir: '/opt/touchpoint/current' } as const;
 
 const SECRET_BROKER = 'broker-password';
+const SECRET_SIGNING = 'signing-key';
 /** Calibration for the Pi's own radio at its default power: −59 dBm at 1 m, −18 dBm at 0 m (beacon.ts, notes §5.1/§2.2). */
 const RSSI_1M = -59;
 const TX_0M = -18;
@@ -167,6 +180,12 @@ function frameConfigs(frames: readonly GatewayFrame[], ids: ReturnType<typeof al
   });
 }
 
+/** `<gateway>.k1`; a gateway ID too long for that keeps its first 52 characters and gets a random tag. */
+function signingKeyId(gateway: string, random: (n: number) => Uint8Array): string {
+  const id = `${gateway}.k1`;
+  return id.length <= 64 ? id : `${gateway.slice(0, 52)}.${toHex(random(4))}.k1`;
+}
+
 export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps = {}): Promise<BundleSummary> {
   const random = deps.randomBytes ?? ((n: number) => Uint8Array.from(nodeRandomBytes(n)));
   const now = deps.nowMs ?? Date.now;
@@ -199,6 +218,13 @@ export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps
   const users = o.users ? readUsersFile(o.users) : [];
   const clash = users.find((u) => u.username === o.gateway || (u.role === 'gateway' && u.gateway === o.gateway));
   if (clash) throw new UsageError(`--users ${o.users} already has ${clash.username === o.gateway ? `a login named ${o.gateway}` : `gateway ${o.gateway} (login ${clash.username})`}`);
+  if (o.keyring && existsSync(o.keyring)) {
+    // Checked now, so a bad or clashing keyring stops provisioning before any file is written.
+    const k = parseKeyringText(readFileSync(o.keyring, 'utf8'), o.keyring);
+    if (!k.ok) throw new UsageError(`--keyring ${k.errors.join('; ')}`);
+    const had = k.entries.find((e) => e.siteId === o.site && e.gatewayId === o.gateway);
+    if (had) throw new UsageError(`--keyring ${o.keyring} already has a key for gateway ${o.gateway} at site ${o.site} (key ID ${had.keyId}); remove that entry first to re-key it`);
+  }
   const siteSecrets = o.secrets ? readSecretsFile(o.secrets) : undefined;
   if (siteSecrets && !siteSecrets.ok) throw new UsageError(siteSecrets.errors.map(formatIssue).join('; '));
 
@@ -254,6 +280,9 @@ export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps
       userEntry = { username: o.gateway, role: 'gateway', site: o.site, gateway: o.gateway, password: hash };
       writeFileSync(join(tmp, 'broker-user.yaml'), `# Add to the broker's users file (gateway/broker/users.ts); the password itself is in secrets.yaml.\n${YAML.stringify({ users: [userEntry] })}`);
     }
+    // Drawn after the other secrets, so the identity key stays the first bytes of the random source.
+    const signingKey = generateSigningKey(signingKeyId(o.gateway, random), random);
+    secrets[SECRET_SIGNING] = formatSigningKey(signingKey);
     if (caPem) {
       writeFileSync(join(tmp, 'ca.pem'), caPem);
       broker.ca = 'ca.pem';
@@ -264,7 +293,7 @@ export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps
     if (radar) sensors.radar = { path: radar, model: o.radarModel ?? 'ld2410' };
     if (touch) sensors.touch = { path: touch };
     const config = {
-      gateway: { id: o.gateway, siteId: o.site, spot: o.spot, dataDir: INSTALL.dataDir },
+      gateway: { id: o.gateway, siteId: o.site, spot: o.spot, dataDir: INSTALL.dataDir, signingKey: `\${SECRET:${SECRET_SIGNING}}` },
       broker,
       radio: { kind: 'ble', advertise: { cadenceMs: 1000, frames: frameConfigs(frames, ids, exponent, keySecretName(ids.ids[0]!)) } },
       sensors,
@@ -301,6 +330,15 @@ export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps
     writeFileSync(join(tmp, 'SHA256SUMS'), files.map((f) => `${sha256File(join(tmp, f))}  ${f}\n`).join(''));
 
     // only now touch the files other people read: the registry (backend) and the broker's users
+    // (the keyring first: it is the one a concurrent provisioning could have changed since the check)
+    if (o.keyring) {
+      try {
+        addToKeyringFile(o.keyring, { siteId: o.site, gatewayId: o.gateway, ...signingKey });
+      } catch (e) {
+        if (e instanceof KeyringFileError) throw new UsageError(`--keyring ${e.message}`);
+        throw e;
+      }
+    }
     saveRegistryFile(regFile, additions);
     if (o.users && userEntry) saveUsers(o.users, upsertUser(users, userEntry));
     if (existsSync(out)) rmSync(out, { recursive: true });
@@ -316,10 +354,14 @@ export async function provisionGateway(o: GatewayBundleOptions, deps: BundleDeps
       broker: { url: o.broker, username: o.gateway, auth: o.certRequest ? 'client-certificate' : 'password' },
       registry: o.registry,
       users: o.users && userEntry ? o.users : null,
+      signing: { keyId: signingKey.keyId, keyring: o.keyring ?? null },
       files: [...top, ...(files.some((f) => f.startsWith('udev/')) ? ['udev/'] : []), ...(app !== null ? ['app/'] : []), 'SHA256SUMS'],
       next: [
         ...(o.certRequest ? [`have ${join(out, 'client.csr')} signed by the broker's CA and save the certificate as ${join(out, 'client.crt')}`] : []),
         ...(o.users || o.certRequest ? [] : [`add ${join(out, 'broker-user.yaml')} to the broker's users file`]),
+        ...(o.keyring
+          ? []
+          : [`add the gateway's key to the backend's keyring: { siteId: ${o.site}, gatewayId: ${o.gateway}, signingKey: <${SECRET_SIGNING} from ${join(out, 'secrets.yaml')}> } (or provision with --keyring <file>)`]),
         `copy ${out} to the Pi (it holds secrets: scp -r, not e-mail), then on the Pi: sudo ./install-pi.sh . --dry-run, then sudo ./install-pi.sh .`,
         'then: sudo touchpoint-doctor (runs `touchpoint doctor` as the service user, with its capabilities)',
       ],

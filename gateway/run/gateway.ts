@@ -16,6 +16,7 @@ import { connectSources, recommendedTickMs, type Pipeline } from '../pipeline/in
 import { openOutbox, type Outbox } from '../publish/outbox.js';
 import { createPublisher, sensorHealthToTelemetry, type LogRecord, type Publisher } from '../publish/publisher.js';
 import { createRadarAdapter, createTouchAdapter } from '../sensors/index.js';
+import { createSensorSigner, parseSigningKey, type SensorSigner } from '../security/index.js';
 import { createGatewayMetrics, startMetricsServer, type GatewayMetrics, type MetricsServer } from '../health/index.js';
 import { configSecretValues, createLogger, logRecordSink, type LogLevelName } from '../log/index.js';
 import {
@@ -105,6 +106,17 @@ function simAdvertiser(frames: FrameSlot[], cadenceMs: number, port: number, clo
   return { stop: async () => (clearInterval(timer), radio.close()) };
 }
 
+/**
+ * The outbox's signer from gateway.signingKey (loadGateway already refused a malformed one; this
+ * throws rather than run unsigned if a caller skipped it). The key text never reaches a log line.
+ */
+function signerFor(config: GatewayConfig): { keyId: string; signer: SensorSigner } | undefined {
+  if (config.gateway.signingKey === undefined) return undefined;
+  const k = parseSigningKey(config.gateway.signingKey);
+  if (!k.ok) throw new RangeError(`gateway.signingKey: ${k.reason}`);
+  return { keyId: k.key.keyId, signer: createSensorSigner(k.key) };
+}
+
 export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway> {
   const { registry, index } = o;
   const clock = o.clock ?? systemClock;
@@ -121,11 +133,26 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
     for (const s of stops.reverse()) await s();
   };
   try {
+    // First, so a bad key stops the start before anything listens.
+    const sign = signerFor(config);
+    log(
+      sign
+        ? { level: 'info', event: 'signing', keyId: sign.keyId }
+        : { level: 'warn', event: 'signing-off', message: 'no gateway.signingKey: sensor communications go out unsigned, and a backend with a keyring refuses them' },
+    );
     let broker: RunningBroker | undefined;
     let brokerUrl = config.broker.url;
     if (config.broker.embedded) {
       // Single-machine use: an in-process broker on loopback, without accounts (documented as demo).
-      broker = await startBroker({ host: config.broker.embedded.host, port: config.broker.embedded.port, anonymous: true, log: (r) => log(r) });
+      // With tls it serves only mqtts, and this gateway connects to it as any client would (broker.ca).
+      const tls = config.broker.embedded.tls;
+      broker = await startBroker({
+        host: config.broker.embedded.host,
+        port: config.broker.embedded.port,
+        anonymous: true,
+        ...(tls ? { tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
+        log: (r) => log(r),
+      });
       stops.push(() => broker!.close());
       brokerUrl = broker.urls.mqtt;
     }
@@ -139,6 +166,7 @@ export async function startGateway(o: GatewayRunOptions): Promise<RunningGateway
       maxMessages: config.outbox.maxEvents + config.outbox.maxTelemetry,
       maxTelemetry: config.outbox.maxTelemetry,
       onPressure: (e) => log({ level: e.type === 'high-water' ? 'warn' : 'error', event: `outbox-${e.type}`, ...e }),
+      ...(sign ? { sign: sign.signer } : {}),
     });
     stops.push(() => outbox.close());
 

@@ -2,3 +2,4 @@
 export * from './keys.js';
 export * from './signer.js';
 export * from './verify.js';
+export * from './keyring-file.js';

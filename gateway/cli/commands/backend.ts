@@ -5,6 +5,10 @@
  * `{"backend":{…}}` once subscribed, `{"stats":{…}}` every --stats-interval seconds and
  * `{"summary":{…}}` on exit (SIGINT/SIGTERM or --duration).
  *
+ * `--keyring <file>` (gateway/security/keyring-file.ts, written by `provision gateway --keyring`):
+ * sensor communications must be signed by their gateway's key and not replayed; the refused ones
+ * are counted by reason in `signatures`. Without it the ready line says `signatures.checked: false`.
+ *
  * `touchpoint backend export-audience --db <file> --item <id> [--standard google-v1] [--out file]`:
  * the hashed user group of an item ([0253]–[0264]) as a CSV a platform can match.
  */
@@ -21,6 +25,7 @@ import { BackendStore } from '../../backend/store.js';
 import { intArg, numberArg } from '../args.js';
 import { type CliIo, UsageError, printJson } from '../io.js';
 import { checkBrokerUrl } from './watch.js';
+import { loadKeyringFile, watchKeyringFile, type WatchedKeyring } from '../../security/keyring-file.js';
 
 interface BackendCliOptions {
   broker: string;
@@ -42,6 +47,7 @@ interface BackendCliOptions {
   password?: string;
   clientId?: string;
   ca?: string;
+  keyring?: string;
 }
 
 interface ExportCliOptions {
@@ -83,6 +89,7 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
     .option('--password <secret>', 'MQTT password (visible in shell history; TOUCHPOINT_MQTT_PASSWORD is read when absent)')
     .option('--client-id <id>', 'MQTT client ID (default: unique per instance)')
     .option('--ca <file>', 'CA certificate (PEM) for mqtts:// or wss://')
+    .option('--keyring <file>', 'gateway signing keys (provision gateway --keyring): refuse unsigned, forged and replayed sensor communications')
     .addHelpText(
       'after',
       '\nEnvironment: TOUCHPOINT_CRM_PEPPER (merchant secret for +hmac-sha256 identifiers), TOUCHPOINT_MQTT_PASSWORD.\nSubcommand: backend export-audience --db <file> --item <id> [--standard google-v1|meta-v1] [--out file]',
@@ -113,6 +120,17 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
           throw new UsageError(`--crm: cannot read ${o.crm}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
         }
       }
+      let keyring: WatchedKeyring | undefined;
+      if (o.keyring !== undefined) {
+        const k = loadKeyringFile(o.keyring);
+        if (!k.ok) throw new UsageError(`--keyring: ${k.errors.join('; ')}`);
+        for (const w of k.warnings) io.err(JSON.stringify({ level: 'warn', event: 'keyring-mode', message: w }));
+        // Gateways provisioned while the backend runs are picked up when their first message arrives.
+        keyring = watchKeyringFile(o.keyring, k.entries, {
+          onReload: (keys) => io.err(JSON.stringify({ level: 'info', event: 'keyring-reloaded', keys })),
+          onError: (errors) => io.err(JSON.stringify({ level: 'error', event: 'keyring-unreadable', errors })),
+        });
+      }
       const password = o.password ?? process.env.TOUCHPOINT_MQTT_PASSWORD;
       const pepper = process.env.TOUCHPOINT_CRM_PEPPER || undefined;
 
@@ -127,6 +145,7 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
           ...(password !== undefined ? { password } : {}),
           ...(o.clientId !== undefined ? { clientId: o.clientId } : {}),
           ...(o.ca !== undefined ? { ca: readFileSync(o.ca) } : {}),
+          ...(keyring ? { keyring: keyring.lookup } : {}),
           ...(crmCsv !== undefined ? { crmCsv, crm: { defaultCountry, pepper } } : {}),
           ...(catalog?.ok ? { catalog: catalog.catalog } : {}),
           match: { windowMs: o.windowMs, unsyncedSlackMs: o.unsyncedSlackMs, maxWindowMs: o.maxWindowMs },
@@ -149,6 +168,7 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
           ...(running.crm ? { crm: running.crm } : {}),
           items: catalog?.ok ? catalog.catalog.size : 0,
           match: running.processor.options.match,
+          signatures: keyring ? { checked: true, keyring: o.keyring, keys: keyring.size() } : { checked: false, note: 'no --keyring: sensor communications are not verified' },
         },
       });
       deps.onReady?.(running);

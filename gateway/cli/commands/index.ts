@@ -12,6 +12,7 @@ import { registerEid } from './eid.js';
 import { registerEncode } from './encode.js';
 import { registerGateway } from './gateway.js';
 import { registerHash } from './hash.js';
+import { registerKeys } from '../../security/cli.js';
 import { registerProvision } from './provision.js';
 import { registerRadar } from './radar.js';
 import { registerScan } from './scan.js';
@@ -46,4 +47,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerWatch(program, io);
   registerBackend(program, io);
   registerStart(program, io);
+  registerKeys(program, io);
 }

@@ -1,7 +1,8 @@
 /**
  * `touchpoint provision gateway`: writes a gateway bundle (config, credentials, spot identity, systemd
  * unit, installer) and registers the gateway in the site registry and the broker's users file
- * (gateway/provision/bundle.ts). `provision beacon` lives in beacon.ts under the same parent.
+ * (gateway/provision/bundle.ts), and with --keyring its signing key in the backend's keyring.
+ * `provision beacon` lives in beacon.ts under the same parent.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type BundleDeps, GATEWAY_FRAMES, type GatewayFrame, provisionGateway } from '../../provision/bundle.js';
@@ -17,6 +18,7 @@ interface ProvisionGatewayCli {
   out?: string;
   ca?: string;
   users?: string;
+  keyring?: string;
   secrets?: string;
   certRequest?: boolean;
   radar: string | false;
@@ -53,6 +55,7 @@ export function registerProvision(program: Command, io: CliIo, deps: BundleDeps 
     .option('--out <dir>', 'bundle folder (default ./touchpoint-<gateway>); must not exist or be empty')
     .option('--ca <file>', "the broker's CA certificate (PEM), copied into the bundle")
     .option('--users <file>', "the broker's users file: the gateway's login is added (created if missing)")
+    .option('--keyring <file>', "the backend's keyring: the gateway's signing key is added (created if missing, mode 600)")
     .option('--secrets <file>', 'site secrets file, for ${SECRET:…} references in the registry')
     .option('--cert-request', 'a client key and certificate request (openssl) instead of a password')
     .option('--radar <path>', 'radar serial device', '/dev/touchpoint-radar0')
@@ -77,6 +80,7 @@ export function registerProvision(program: Command, io: CliIo, deps: BundleDeps 
           out: o.out ?? `touchpoint-${o.gateway}`,
           ...(o.ca ? { ca: o.ca } : {}),
           ...(o.users ? { users: o.users } : {}),
+          ...(o.keyring ? { keyring: o.keyring } : {}),
           ...(o.secrets ? { secrets: o.secrets } : {}),
           certRequest: o.certRequest === true,
           radar: o.radar === false ? null : o.radar,
