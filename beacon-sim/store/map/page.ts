@@ -106,6 +106,8 @@ function draw(layout) {
   shoppers.clear(); displays.clear(); byDisplayId.clear();
   const { widthM, depthM, entrance } = layout.floor;
   document.getElementById("title").textContent = "Touchpoint — " + (layout.name || layout.siteId);
+  if (widthM === 0) { plan.style.display = "none"; return; } // no floor plan: the feeds only
+  plan.style.display = "";
   plan.setAttribute("viewBox", "-0.5 -0.5 " + (widthM + 1) + " " + (depthM + 1));
   el("rect", { class: "floor", x: 0, y: 0, width: widthM, height: depthM }, plan);
   el("rect", { class: "entrance", x: entrance[0] - 1, y: entrance[1] - 0.6, width: 2, height: 0.3 }, plan);

@@ -17,7 +17,10 @@ import type { MapEvent, MapHello, MapLayout } from './events.js';
 import { MAP_PAGE } from './page.js';
 
 export interface StoreMapOptions {
-  layout: StoreLayout;
+  /** The floor plan; without one (a backend that has no layout) the page shows the feeds only. */
+  layout?: StoreLayout;
+  /** Title without a layout. */
+  siteId?: string;
   /** Default 127.0.0.1: the map shows shoppers' movements; exposing it is a decision, not a default. */
   host?: string;
   /** Default 0 (any free port). */
@@ -57,7 +60,9 @@ export function mapLayoutOf(layout: StoreLayout): MapLayout {
 }
 
 export async function startStoreMap(o: StoreMapOptions): Promise<StoreMap> {
-  const plan = mapLayoutOf(o.layout);
+  const plan: MapLayout = o.layout
+    ? mapLayoutOf(o.layout)
+    : { siteId: o.siteId ?? 'all sites', name: undefined, floor: { widthM: 0, depthM: 0, entrance: [0, 0] }, displays: [], gateways: [] };
   const keep = o.backlog ?? 300;
   const maxBuffered = o.maxBufferedBytes ?? 4 * 1024 * 1024;
   const backlog: MapEvent[] = [];

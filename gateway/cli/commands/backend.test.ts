@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import type { RunningBackend } from '../../backend/backend.js';
@@ -16,9 +17,8 @@ const CRM = new URL('../../../examples/crm-customers.csv', import.meta.url).path
 const ITEMS = new URL('../../backend/examples/items.yaml', import.meta.url).pathname;
 const WAIT = { timeout: 15_000, interval: 20 };
 
-async function run(args: string[], deps: BackendDeps = {}) {
+async function run(args: string[], deps: BackendDeps = {}, err: string[] = []) {
   const out: string[] = [];
-  const err: string[] = [];
   const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
   const program = new Command('touchpoint').exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerBackend(program, io, deps);
@@ -59,14 +59,15 @@ function tempDir(): string {
 }
 
 /** Runs the backend until `scenario` resolves, then stops it as SIGINT would. */
-async function runBackend(args: string[], scenario: (be: RunningBackend) => Promise<void>) {
+async function runBackend(args: string[], scenario: (be: RunningBackend, err: string[]) => Promise<void>) {
+  const err: string[] = [];
   const stop = new AbortController();
   let ready: (be: RunningBackend) => void = () => {};
   const isReady = new Promise<RunningBackend>((r) => (ready = r));
-  const done = run(['backend', ...args], { signal: stop.signal, onReady: (be) => ready(be) });
+  const done = run(['backend', ...args], { signal: stop.signal, onReady: (be) => ready(be) }, err);
   const be = await Promise.race([isReady, done.then((r) => Promise.reject(new Error(`backend exited early: ${r.err.join('\n')}`)))]);
   try {
-    await scenario(be);
+    await scenario(be, err);
   } finally {
     stop.abort();
   }
@@ -74,6 +75,30 @@ async function runBackend(args: string[], scenario: (be: RunningBackend) => Prom
 }
 
 describe('touchpoint backend', () => {
+  it('--ui --layout serves the live map: over its WebSocket the floor plan, then the communications and the match as they happen', async () => {
+    const b = await broker();
+    const c = await rawClient(b.urls.mqtt);
+    const got: { kind: string; layout?: { displays: unknown[] }; match?: { interactionType: string } }[] = [];
+    const r = await runBackend(['--broker', b.urls.mqtt, '--db', ':memory:', '--stats-interval', '0', '--ui', '--layout', 'examples/store-apparel.yaml'], async (_be, err) => {
+      const line = err.map((l) => JSON.parse(l) as { event?: string; url?: string }).find((l) => l.event === 'map-listening');
+      expect(line?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const ws = new WebSocket(`${line!.url!.replace('http', 'ws')}live`);
+      cleanups.push(() => ws.terminate());
+      ws.on('message', (d) => void got.push(JSON.parse(String(d))));
+      await vi.waitFor(() => expect(got[0]?.kind).toBe('hello'), WAIT);
+      for (const m of [userComm({ deviceId: DEVICE_A, ts: T0 }), sensorComm({ seq: 1, ts: T0 + 1000, type: 'touch' })]) {
+        const p = publication(m);
+        await c.publishAsync(p.topic, p.payload, { qos: 1 });
+      }
+      await vi.waitFor(() => expect(got.some((m) => m.kind === 'match')).toBe(true), WAIT);
+    });
+    expect(r.code).toBe(0);
+    expect(got[0]?.layout?.displays).toHaveLength(12);
+    expect(got.map((m) => m.kind)).toEqual(expect.arrayContaining(['hello', 'user', 'sensor', 'match']));
+    expect(got.find((m) => m.kind === 'match')?.match?.interactionType).toBe('touch');
+  });
+
+
   it('runs, matches, references the CRM customer, sends a content item and prints a summary; export-audience lists the shopper', async () => {
     const b = await broker();
     const dir = tempDir();

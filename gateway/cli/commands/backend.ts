@@ -14,6 +14,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadLayout } from '../../../beacon-sim/store/layout.js';
+import type { StoreLayout } from '../../../beacon-sim/store/layout-schema.js';
+import { type StoreMap, startStoreMap } from '../../../beacon-sim/store/map/server.js';
+import { formatIssue } from '../../config/index.js';
 import { isCountryCode, type CountryCode } from '../../../protocol/identity/index.js';
 import { isValidTopicId } from '../../../protocol/messages/index.js';
 import { exportAudience } from '../../backend/audience.js';
@@ -48,6 +52,9 @@ interface BackendCliOptions {
   clientId?: string;
   ca?: string;
   keyring?: string;
+  ui?: boolean;
+  uiPort: number;
+  layout?: string;
 }
 
 interface ExportCliOptions {
@@ -90,6 +97,9 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
     .option('--client-id <id>', 'MQTT client ID (default: unique per instance)')
     .option('--ca <file>', 'CA certificate (PEM) for mqtts:// or wss://')
     .option('--keyring <file>', 'gateway signing keys (provision gateway --keyring): refuse unsigned, forged and replayed sensor communications')
+    .option('--ui', 'serve the live map on 127.0.0.1: communications, matches and content items as they happen')
+    .option('--ui-port <port>', 'port of the live map (0 = any free port)', intArg('--ui-port', 0, 65535), 0)
+    .option('--layout <file>', 'with --ui: the store layout to draw the floor plan from')
     .addHelpText(
       'after',
       '\nEnvironment: TOUCHPOINT_CRM_PEPPER (merchant secret for +hmac-sha256 identifiers), TOUCHPOINT_MQTT_PASSWORD.\nSubcommand: backend export-audience --db <file> --item <id> [--standard google-v1|meta-v1] [--out file]',
@@ -171,6 +181,25 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
           signatures: keyring ? { checked: true, keyring: o.keyring, keys: keyring.size() } : { checked: false, note: 'no --keyring: sensor communications are not verified' },
         },
       });
+      let map: StoreMap | undefined;
+      if (o.ui) {
+        let layout: StoreLayout | undefined;
+        if (o.layout !== undefined) {
+          const l = loadLayout(o.layout);
+          if (!l.ok) {
+            await running.close();
+            throw new UsageError(`--layout: ${l.errors.map(formatIssue).join('; ')}`);
+          }
+          layout = l.layout;
+        }
+        map = await startStoreMap({ ...(layout ? { layout } : {}), ...(o.site !== undefined ? { siteId: o.site } : {}), port: o.uiPort });
+        const m = map;
+        running.events.on('sensor', (e) => m.push({ kind: 'sensor', t: e.message.timestamp, message: e.message }));
+        running.events.on('user', (e) => m.push({ kind: 'user', t: e.message.timestamp, message: e.message, referenced: e.referenced }));
+        running.events.on('match', (x) => m.push({ kind: 'match', t: Date.now(), match: x }));
+        running.events.on('content-item', (c) => m.push({ kind: 'content', t: Date.now(), message: c.message, interest: c.interest, threshold: c.threshold }));
+        io.err(JSON.stringify({ level: 'info', event: 'map-listening', url: map.url }));
+      }
       deps.onReady?.(running);
 
       const stop = new AbortController();
@@ -195,6 +224,7 @@ export function registerBackend(program: Command, io: CliIo, deps: BackendDeps =
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         summary = await running.close();
+        await map?.close();
       }
       printJson(io, { summary });
     });
