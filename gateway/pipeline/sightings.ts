@@ -14,6 +14,11 @@
  * EID payloads are never served from the address cache: which beacon an EID means depends on
  * the time (the resolver refuses an EID outside its window), so they are resolved every time —
  * one Map lookup (protocol/ble/crypto/eid-resolver.ts).
+ *
+ * Touchpoint event frames (a beacon's button/touch input, protocol/ble/touchpoint-event.ts) are
+ * attributed to the beacon that sent them: their id is its current EID or its registry device id,
+ * resolved like an EID, so a burst of event frames keeps the beacon present. The event count is
+ * not (yet) an interaction of its own.
  */
 import { decodeEddystone, decodeManufacturerData, EDDYSTONE_UUID, estimateDistanceM, type BeaconFrame, type BeaconFrameType } from '../../protocol/ble/index.js';
 import type { EidResolverStats } from '../../protocol/ble/index.js';
@@ -22,7 +27,9 @@ import { RSSI_MAX_DBM, RSSI_MIN_DBM } from '../../protocol/messages/index.js';
 import {
   beaconNamespace,
   frameBeaconId,
+  indexedBeaconId,
   measuredPower1m,
+  namedByRegistry,
   type RegisteredBeacon,
   type RegistryIndex,
 } from '../../protocol/registry/index.js';
@@ -106,13 +113,16 @@ export interface SightingsStage {
 interface Identity {
   frame: BeaconFrame;
   frameType: BeaconFrameType;
-  /** null: no identity (TLM, URL) or EID (resolved per advertisement). */
+  /** null: no identity (TLM, URL) or named by the registry (resolved per advertisement). */
   beaconId: string | null;
+  /** EID and event frames: resolved through the registry per advertisement (namedByRegistry). */
+  perAdvertisement: boolean;
 }
 
 interface AddressState {
   fingerprint: string;
   identities: Identity[];
+  /** Some identity is resolved per advertisement, so the cached state cannot answer alone. */
   hasEid: boolean;
 }
 
@@ -157,7 +167,10 @@ export function createSightings(options: SightingsOptions): SightingsStage {
     let hasEid = false;
     for (const m of ad.manufacturerData) {
       const f = decodeManufacturerData(m);
-      if (f) identities.push({ frame: f, frameType: f.type, beaconId: frameBeaconId(f, null, 0) });
+      if (!f) continue;
+      const perAdvertisement = namedByRegistry(f);
+      if (perAdvertisement) hasEid = true;
+      identities.push({ frame: f, frameType: f.type, beaconId: perAdvertisement ? null : frameBeaconId(f, null, 0), perAdvertisement });
     }
     for (const d of ad.serviceData) {
       if (d.uuid !== EDDYSTONE_UUID) continue;
@@ -166,9 +179,10 @@ export function createSightings(options: SightingsOptions): SightingsStage {
         counters.frameErrors++;
         continue;
       }
-      if (r.frame.type === 'eddystone-eid') hasEid = true;
       // EID identity depends on the time: resolved per advertisement, never cached.
-      identities.push({ frame: r.frame, frameType: r.frame.type, beaconId: r.frame.type === 'eddystone-eid' ? null : frameBeaconId(r.frame, null, 0) });
+      const perAdvertisement = namedByRegistry(r.frame);
+      if (perAdvertisement) hasEid = true;
+      identities.push({ frame: r.frame, frameType: r.frame.type, beaconId: perAdvertisement ? null : frameBeaconId(r.frame, null, 0), perAdvertisement });
     }
     return { fingerprint, identities, hasEid };
   }
@@ -210,8 +224,8 @@ export function createSightings(options: SightingsOptions): SightingsStage {
       const seenHere = new Set<string>();
       for (const ident of state.identities) {
         let beaconId = ident.beaconId;
-        if (ident.frameType === 'eddystone-eid') {
-          beaconId = frameBeaconId(ident.frame, index.eid, ad.at.wallMs);
+        if (ident.perAdvertisement) {
+          beaconId = indexedBeaconId(ident.frame, index, ad.at.wallMs);
           if (beaconId === null) {
             counters.unknown++;
             continue;

@@ -6,22 +6,20 @@
  * test first proves they are current. `make test-vectors` then runs the C core over each .hex
  * through a fixed scenario (test/test_vectors.c) and prints the C parser's view of the config and
  * the advertising data of every event with the event's inputs (uptime, sensors, salt, presses).
- * Here each frame is rebuilt from the JSON with protocol/ble's encoders (encodeFrame, computeEid,
- * sealTlm) and the event-frame encoder, and the rotation, counters and timing are re-derived.
+ * Here each frame is rebuilt from the JSON with protocol/beacon-config slotAdvertisement (protocol/ble's
+ * encodeFrame, computeEid, sealTlm and the event-frame encoder), and the rotation, counters and
+ * timing are re-derived.
  * gcc and make are required (as for hardware/touch-bridge); their absence is a failure.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { slotAdvertisement } from '../beacon-config/advertise.js';
 import { beaconConfigFromIntelHex, beaconConfigToIntelHex } from '../beacon-config/config-hex.js';
-import { encodeEventAdvertisement } from '../beacon-config/event-frame.js';
 import { type BeaconConfig, type BeaconConfigInput, normalizeBeaconConfig, slotFieldBytes } from '../beacon-config/record.js';
-import { hexToBytes, toHex } from '../bytes.js';
-import { computeEid } from './crypto/eid.js';
-import { sealTlm } from './eddystone/etlm.js';
-import type { EddystoneTlm } from './eddystone/frames.js';
-import { encodeFrame } from './frames.js';
+import { toHex } from '../bytes.js';
+import vectors from './vectors/advertisements.json' with { type: 'json' };
 
 const fwDir = fileURLToPath(new URL('../../hardware/beacon-firmware/', import.meta.url));
 const configDir = `${fwDir}test/configs/`;
@@ -58,35 +56,22 @@ function config(name: string): { input: BeaconConfigInput; cfg: BeaconConfig; he
   return { input, cfg: normalizeBeaconConfig(input), hexName: name.replace(/\.json$/, '.hex') };
 }
 
-/** The frame protocol/ble (and the event-frame codec) would send for this slot at this event. */
+/**
+ * The frame protocol/ble (and the event-frame codec) would send for this slot at this event:
+ * protocol/beacon-config slotAdvertisement, which simulated beacons use too. The counters it
+ * derives from the uptime (beacon seconds, SEC_CNT) are checked against the C's own below.
+ */
 function expectedAdv(cfg: BeaconConfig, slotIndex: number, s: Step, presses: number, lastPressMs: number | null): Uint8Array {
   const slot = slotIndex < 0 ? ({ type: 'event' } as const) : cfg.slots[slotIndex]!;
-  const t = s.beaconSeconds;
-  const ik = cfg.identityKey === null ? null : hexToBytes(cfg.identityKey, 16);
-  const tlm: EddystoneTlm = { type: 'eddystone-tlm', batteryMv: s.batteryMv, temperatureC: s.tempQ2 / 4, advCount: s.advCount, uptimeS: s.secCount / 10 };
-  switch (slot.type) {
-    case 'ibeacon':
-    case 'eddystone-uid':
-    case 'eddystone-url':
-      return encodeFrame(slot, cfg.adFlags);
-    case 'eddystone-tlm':
-      return encodeFrame(tlm, cfg.adFlags);
-    case 'eddystone-etlm':
-      return encodeFrame(sealTlm(tlm, ik!, cfg.eidExponent, t, s.salt), cfg.adFlags);
-    case 'eddystone-eid':
-      return encodeFrame({ type: 'eddystone-eid', eid: toHex(computeEid(ik!, cfg.eidExponent, t).eid), txPower: slot.txPower }, cfg.adFlags);
-    case 'event':
-      return encodeEventAdvertisement(
-        {
-          companyId: cfg.event.companyId,
-          eventCount: presses,
-          lastEventAgeDs: lastPressMs === null ? null : Math.min(Math.floor((s.uptimeMs - lastPressMs) / 100), 0xfffe),
-          idKind: ik ? 'eid' : 'device',
-          id: ik ? toHex(computeEid(ik, cfg.eidExponent, t).eid) : cfg.deviceId,
-        },
-        cfg.adFlags,
-      );
-  }
+  return slotAdvertisement(cfg, slot, {
+    uptimeMs: s.uptimeMs,
+    advCount: s.advCount,
+    batteryMv: s.batteryMv,
+    temperatureC: s.tempQ2 / 4,
+    salt: s.salt,
+    eventCount: presses,
+    lastEventMs: lastPressMs,
+  });
 }
 
 describe('beacon firmware C core ⇄ protocol/ble encoders', () => {
@@ -158,6 +143,13 @@ describe('beacon firmware C core ⇄ protocol/ble encoders', () => {
     // the scenario must exercise every frame kind, or this test proves less than it claims
     expect([...seen].sort()).toEqual(['burst', 'eddystone-eid', 'eddystone-etlm', 'eddystone-tlm', 'eddystone-uid', 'eddystone-url', 'event', 'ibeacon']);
     expect(events).toBe(24 * names.length);
+  });
+
+  it('the advertisement vectors quoted from the C core are still what it sends', () => {
+    const sent = new Set(lines.map((l) => l.adv).filter((a): a is string => typeof a === 'string'));
+    const quoted = vectors.vectors.filter((v) => v.source.includes('C core'));
+    expect(quoted.length).toBeGreaterThanOrEqual(3);
+    for (const v of quoted) expect(sent.has(v.hex!.toLowerCase()), v.name).toBe(true);
   });
 
   it('the C unit tests (published vectors, rotation, caches, parser robustness) pass', () => {

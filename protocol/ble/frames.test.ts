@@ -38,6 +38,7 @@ describe('round trip: decode → encode gives the same bytes for canonical adver
     '0201060303aafe0d16aafe30eea9b76a71c5f89290', // D1 frame
     '02011a1bff1801beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c509', // A1
     '02011A1AFF4C00021583256B7478D043A4826905F9DC8A44BA00100020C6', // I1
+    '02011a15ffffff5450010100000002000ca090036d57d556e5', // P4 Touchpoint event frame
   ];
   for (const hex of canonical) {
     it(hex.slice(0, 24), () => {
@@ -80,6 +81,14 @@ const frameArb: fc.Arbitrary<BeaconFrame & BeaconFrameInput> = fc.oneof(
   }),
   fc.record({ type: fc.constant('eddystone-etlm' as const), etlm: hexOf(12), salt: fc.integer({ min: 0, max: 0xffff }), mic: hexOf(2) }),
   fc.record({ type: fc.constant('eddystone-eid' as const), eid: hexOf(8), txPower: fc.integer({ min: -128, max: 127 }) }),
+  fc.record({
+    type: fc.constant('touchpoint-event' as const),
+    companyId: fc.integer({ min: 0, max: 0xffff }),
+    eventCount: fc.integer({ min: 0, max: 0xffffffff }),
+    lastEventAgeDs: fc.option(fc.integer({ min: 0, max: 0xfffe }), { nil: null }),
+    idKind: fc.constantFrom('eid' as const, 'device' as const),
+    id: hexOf(8),
+  }),
 );
 
 describe('properties', () => {

@@ -6,12 +6,13 @@ import { type AdError, type AdvertisingData, parseAdvertisingData } from './ad.j
 import { type AltBeacon, decodeAltBeacon, encodeAltBeacon } from './altbeacon.js';
 import { type IBeacon, type IBeaconInput, decodeIBeacon, encodeIBeacon } from './ibeacon.js';
 import { EDDYSTONE_UUID, type EddystoneFrame, decodeEddystone, encodeEddystone } from './eddystone/frames.js';
+import { type TouchpointEventFrame, decodeTouchpointEvent, encodeTouchpointEvent, isTouchpointEventData } from './touchpoint-event.js';
 
-export type BeaconFrame = IBeacon | AltBeacon | EddystoneFrame;
+export type BeaconFrame = IBeacon | AltBeacon | EddystoneFrame | TouchpointEventFrame;
 export type BeaconFrameType = BeaconFrame['type'];
 
 export const BEACON_FRAME_TYPES: readonly BeaconFrameType[] = [
-  'ibeacon', 'altbeacon', 'eddystone-uid', 'eddystone-url', 'eddystone-tlm', 'eddystone-etlm', 'eddystone-eid',
+  'ibeacon', 'altbeacon', 'eddystone-uid', 'eddystone-url', 'eddystone-tlm', 'eddystone-etlm', 'eddystone-eid', 'touchpoint-event',
 ];
 
 /** A frame that claimed a known format but failed its checks: counted, never thrown. */
@@ -28,10 +29,18 @@ export interface DecodedAdvertisement {
   ad: AdvertisingData;
 }
 
-/** iBeacon and AltBeacon by their fixed prefix; anything else is some vendor's data, not an error. */
-export function decodeManufacturerData(data: Uint8Array): IBeacon | AltBeacon | null {
+/**
+ * iBeacon, AltBeacon and the Touchpoint event frame by their fixed prefix; anything else is some
+ * vendor's data, not an error. A "TP" frame that fails its checks (another version, another
+ * length) is treated the same way: the magic is only two bytes, so it may well be someone else's.
+ */
+export function decodeManufacturerData(data: Uint8Array): IBeacon | AltBeacon | TouchpointEventFrame | null {
   if (data.length >= 4 && data[0] === 0x4c && data[1] === 0x00 && data[2] === 0x02) return decodeIBeacon(data);
   if (data.length >= 4 && data[2] === 0xbe && data[3] === 0xac) return decodeAltBeacon(data);
+  if (isTouchpointEventData(data)) {
+    const r = decodeTouchpointEvent(data);
+    return r.ok ? r.frame : null;
+  }
   return null;
 }
 
@@ -61,6 +70,8 @@ export function encodeFrame(frame: BeaconFrameInput, flags?: number): Uint8Array
       return encodeIBeacon(frame, flags);
     case 'altbeacon':
       return encodeAltBeacon(frame, flags);
+    case 'touchpoint-event':
+      return encodeTouchpointEvent(frame, flags);
     default:
       return encodeEddystone(frame, flags);
   }

@@ -8,4 +8,5 @@ export * from './eddystone/url.js';
 export * from './frames.js';
 export * from './ibeacon.js';
 export * from './layout.js';
+export * from './touchpoint-event.js';
 export * from './crypto/index.js';

@@ -5,12 +5,15 @@
  * formatting step (beacon-id.ts). An Eddystone-EID frame carries a value that rotates every 2^K s;
  * only a resolver holding the beacon's identity key can name it, and it names it by the ID it was
  * registered under — here the canonical `eid:<name>`, so every path ends in the same string.
- * URL, TLM and eTLM frames identify nothing and resolve to null.
+ * A Touchpoint event frame carries either the beacon's current EID (resolved the same way) or an
+ * 8-byte device id derived from the beacon's primary registry ID (eventDeviceId), which only the
+ * index can map back. URL, TLM and eTLM frames identify nothing and resolve to null.
  */
 import type { BeaconFrame } from '../ble/frames.js';
 import { eddystoneMeasuredPower1m } from '../ble/distance.js';
 import { hexToBytes } from '../bytes.js';
 import { EidResolver, type EidResolverOptions } from '../ble/crypto/eid-resolver.js';
+import { eventDeviceId } from '../ble/touchpoint-event.js';
 import { formatBeaconId } from '../messages/beacon-id.js';
 import type { ValidationIssue } from '../messages/primitives.js';
 import type { RegisteredBeacon, SiteRegistry } from './schema.js';
@@ -22,6 +25,8 @@ export interface RegistryIndex {
   beacon(beaconId: string): RegisteredBeacon | undefined;
   /** Beacons at a spot, in registry order. */
   atSpot(spot: string): readonly RegisteredBeacon[];
+  /** The beacon whose eventDeviceId is `deviceId` (8 bytes hex), as event frames without an EID carry it. */
+  byDeviceId(deviceId: string): RegisteredBeacon | undefined;
 }
 
 export type IndexResult = { ok: true; index: RegistryIndex } | { ok: false; errors: ValidationIssue[] };
@@ -61,6 +66,15 @@ export function indexRegistry(registry: SiteRegistry, options: EidResolverOption
   });
   if (errors.length > 0) return { ok: false, errors };
   const none: readonly RegisteredBeacon[] = [];
+  // One SHA-256 per beacon, so built on the first event frame rather than for every site.
+  let byDevice: Map<string, RegisteredBeacon> | undefined;
+  const deviceMap = () => {
+    if (!byDevice) {
+      byDevice = new Map();
+      for (const b of registry.beacons) byDevice.set(eventDeviceId(b.beaconId), b);
+    }
+    return byDevice;
+  };
   return {
     ok: true,
     index: {
@@ -68,6 +82,7 @@ export function indexRegistry(registry: SiteRegistry, options: EidResolverOption
       eid,
       beacon: (id) => byId.get(id),
       atSpot: (spot) => bySpot.get(spot) ?? none,
+      byDeviceId: (deviceId) => deviceMap().get(deviceId.toLowerCase()),
     },
   };
 }
@@ -75,7 +90,8 @@ export function indexRegistry(registry: SiteRegistry, options: EidResolverOption
 /**
  * The canonical beacon ID a frame stands for, registered or not; null for frames without an
  * identity and for EIDs no registered beacon could have sent at `nowMs` (wall ms; the resolver
- * accepts a skew window around each beacon's expected clock).
+ * accepts a skew window around each beacon's expected clock). Event frames with a device id need
+ * the index: see indexedBeaconId.
  */
 export function frameBeaconId(frame: BeaconFrame, eid: EidResolver | null, nowMs: number): string | null {
   switch (frame.type) {
@@ -87,14 +103,27 @@ export function frameBeaconId(frame: BeaconFrame, eid: EidResolver | null, nowMs
       return formatBeaconId({ kind: 'eddystone-uid', namespace: frame.namespace, instance: frame.instance });
     case 'eddystone-eid':
       return eid?.resolve(frame.eid, nowMs)?.beaconId ?? null;
+    case 'touchpoint-event':
+      return frame.idKind === 'eid' ? (eid?.resolve(frame.id, nowMs)?.beaconId ?? null) : null;
     default:
       return null;
   }
 }
 
+/** Frames whose beacon only the registry can name, and for EIDs only at a given time: resolve them per advertisement. */
+export function namedByRegistry(frame: BeaconFrame): boolean {
+  return frame.type === 'eddystone-eid' || frame.type === 'touchpoint-event';
+}
+
+/** frameBeaconId through a registry index, which also names event frames that carry a device id. */
+export function indexedBeaconId(frame: BeaconFrame, index: RegistryIndex, nowMs: number): string | null {
+  if (frame.type === 'touchpoint-event' && frame.idKind === 'device') return index.byDeviceId(frame.id)?.beaconId ?? null;
+  return frameBeaconId(frame, index.eid, nowMs);
+}
+
 /** The registered beacon a decoded frame came from, or null (no identity, unregistered, EID not resolved). */
 export function resolveFrame(frame: BeaconFrame, index: RegistryIndex, nowMs: number): RegisteredBeacon | null {
-  const id = frameBeaconId(frame, index.eid, nowMs);
+  const id = indexedBeaconId(frame, index, nowMs);
   return id === null ? null : (index.beacon(id) ?? null);
 }
 

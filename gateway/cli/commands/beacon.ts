@@ -9,12 +9,13 @@
  * Eddystone-UID IDs, all at --spot.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { beaconConfigFromIntelHex, beaconConfigToIntelHex } from '../../../protocol/beacon-config/config-hex.js';
 import { decodeIntelHex } from '../../../protocol/beacon-config/intel-hex.js';
 import { type BeaconChip, type BeaconConfigInput, type BeaconSlot, CONFIG_ADDRESS, TX_POWER_STEPS, normalizeBeaconConfig } from '../../../protocol/beacon-config/record.js';
+import { eventDeviceId } from '../../../protocol/ble/touchpoint-event.js';
 import { toHex } from '../../../protocol/bytes.js';
 import type { RegisteredBeacon } from '../../../protocol/registry/index.js';
 import { allocateSpotIds, readRegistryFile, saveRegistryFile } from '../../provision/spot-identity.js';
@@ -68,13 +69,9 @@ interface ProvisionOptions {
   inputPin?: number;
 }
 
-/**
- * The 8-byte id in event frames of beacons without an identity key: SHA-256 of the beacon's
- * primary registry ID, truncated — so a gateway can map it from the registry alone.
- */
-export function eventDeviceId(primaryBeaconId: string): string {
-  return createHash('sha256').update(`touchpoint-device:${primaryBeaconId}`).digest('hex').slice(0, 16);
-}
+// The 8-byte id in event frames of beacons without an identity key; gateways map it back through
+// the registry (protocol/registry indexedBeaconId), so the rule lives in protocol/ble.
+export { eventDeviceId };
 
 function provision(o: ProvisionOptions, io: CliIo, deps: BeaconDeps): void {
   const random = deps.randomBytes ?? ((n: number) => Uint8Array.from(nodeRandomBytes(n)));

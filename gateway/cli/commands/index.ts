@@ -18,7 +18,9 @@ import { registerRadar } from './radar.js';
 import { registerScan } from './scan.js';
 import { registerWatch } from './watch.js';
 import { registerSim } from './sim.js';
+import { registerSimBeacon } from './sim-beacon.js';
 import { registerSimSensors } from './sim-sensors.js';
+import { registerSimReplay } from './sim-replay.js';
 import { registerSimStore } from './sim-store.js';
 import { registerStart } from './start.js';
 import { registerSupportBundle } from './support-bundle.js';
@@ -35,6 +37,8 @@ export function registerCommands(program: Command, io: CliIo): void {
   const sim = registerSim(program);
   registerSimSensors(sim, io);
   registerSimStore(sim, io);
+  registerSimReplay(sim, io);
+  registerSimBeacon(sim, io);
   registerBeacon(program, io);
   registerProvision(program, io);
   registerDoctor(program, io);

@@ -1,9 +1,15 @@
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimBroadcaster, createSimBroadcaster } from '../../../beacon-sim/radio/broadcaster.js';
+import { computeEid } from '../../../protocol/ble/crypto/eid.js';
 import { encodeFrame } from '../../../protocol/ble/frames.js';
+import { eventDeviceId } from '../../../protocol/ble/touchpoint-event.js';
+import { hexToBytes, toHex } from '../../../protocol/bytes.js';
 import { BleUnavailableError, type NobleLike } from '../../ble/libs.js';
 import { FakeNobleBindings } from '../../ble/test-support/fake-noble-bindings.js';
 import { UsageError } from '../io.js';
@@ -154,5 +160,85 @@ describe('touchpoint scan --radio ble', () => {
     } finally {
       clearInterval(pumpReports);
     }
+  });
+});
+
+describe('touchpoint scan --resolve --registry (simulated radio)', () => {
+  const IK = '0102030405060708090a111213141516';
+  const OTHER_IK = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf';
+  const K = 4;
+  const IBEACON_ID = `ibeacon:${UUID}:7:1`;
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A registry with an EID beacon whose clock read 1000 s at `wallMsAt`, and an iBeacon. */
+  function writeRegistry(wallMsAt: number): string {
+    dir = mkdtempSync(join(tmpdir(), 'tp-scan-'));
+    const path = join(dir, 'site-registry.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        v: 1,
+        siteId: 'store-12',
+        beacons: [
+          { beaconId: 'eid:store-12.case-7', spot: 'case-7', item: { itemId: 'sku-case-7' }, eid: { identityKey: IK, exponent: K, beaconSecondsAt: 1000, wallMsAt } },
+          { beaconId: IBEACON_ID, spot: 'endcap-3' },
+        ],
+      }),
+    );
+    return path;
+  }
+  const eidNow = (ik: string, wallMsAt: number) => toHex(computeEid(hexToBytes(ik), K, 1000 + Math.floor((Date.now() - wallMsAt) / 1000)).eid);
+
+  it('names a rotating EID beacon by its spot and item, and says unregistered for unknown beacons', async () => {
+    const wallMsAt = Date.now();
+    const registry = writeRegistry(wallMsAt);
+    const port = await freePort();
+    transmit(port, () => [
+      { address: 'd0:00:00:00:00:10', rssi: -48, adv: encodeFrame({ type: 'eddystone-eid', eid: eidNow(IK, wallMsAt), txPower: -18 }) },
+      { address: 'd0:00:00:00:00:11', rssi: -71, adv: beacon(999) },
+      { address: 'd0:00:00:00:00:12', rssi: -66, adv: encodeFrame({ type: 'eddystone-eid', eid: eidNow(OTHER_IK, wallMsAt), txPower: -18 }) },
+      { address: 'd0:00:00:00:00:13', rssi: -60, adv: encodeFrame({ type: 'eddystone-tlm', batteryMv: 3000, temperatureC: 21, advCount: 9, uptimeS: 3 }) },
+    ]);
+    const r = await scan(['--radio', 'sim', '--sim-port', String(port), '--resolve', '--registry', registry, '--count', '16', '--dedupe', '0']);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const by = (address: string) => r.json.find((l) => l.address === address);
+    expect(by('d0:00:00:00:00:10')).toMatchObject({ rssi: -48, beaconId: 'eid:store-12.case-7', spot: 'case-7', item: { itemId: 'sku-case-7' }, resolved: true, status: 'resolved', frames: [{ type: 'eddystone-eid' }] });
+    expect(by('d0:00:00:00:00:11')).toMatchObject({ rssi: -71, beaconId: `ibeacon:${UUID}:7:999`, spot: null, item: null, resolved: false, status: 'unregistered' });
+    // an EID nobody registered cannot even be named
+    expect(by('d0:00:00:00:00:12')).toMatchObject({ beaconId: null, spot: null, resolved: false, status: 'unregistered' });
+    expect(by('d0:00:00:00:00:13')).toMatchObject({ beaconId: null, resolved: false, status: 'no-id', frames: [{ type: 'eddystone-tlm' }] });
+    const summary = JSON.parse(r.err.at(-1)!).summary;
+    expect(summary.resolve.beacons['eid:store-12.case-7']).toBeGreaterThan(0);
+  });
+
+  it('dedupes per beacon: changing payloads of one beacon print once per interval, a new event count at once', async () => {
+    const registry = writeRegistry(Date.now());
+    const port = await freePort();
+    // a button on the iBeacon's beacon: event frames with its registry device id, the age moving
+    // on every frame (so every payload differs) and a new press every 40 frames
+    transmit(port, (seq) => [
+      {
+        address: 'd0:00:00:00:00:20',
+        rssi: -52,
+        adv: encodeFrame({ type: 'touchpoint-event', companyId: 0xffff, eventCount: 1 + Math.floor(seq / 40), lastEventAgeDs: seq % 40, idKind: 'device', id: eventDeviceId(IBEACON_ID) }),
+      },
+    ]);
+    const r = await scan(['--radio', 'sim', '--sim-port', String(port), '--resolve', '--registry', registry, '--count', '2', '--dedupe', '3600000']);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(r.json.map((l) => [l.beaconId, l.spot, l.status])).toEqual([
+      [IBEACON_ID, 'endcap-3', 'resolved'],
+      [IBEACON_ID, 'endcap-3', 'resolved'],
+    ]);
+    expect(r.json[1]!.frames[0].eventCount).toBe(r.json[0]!.frames[0].eventCount + 1);
+    expect(JSON.parse(r.err.at(-1)!).summary.resolve.suppressed).toBeGreaterThan(0);
+  });
+
+  it('refuses --resolve without a usable registry before listening (exit 2)', async () => {
+    expect((await scan(['--radio', 'sim', '--resolve', '--duration', '1'])).code).toBe(2);
+    const missing = await scan(['--radio', 'sim', '--resolve', '--registry', join(tmpdir(), 'no-such-registry.yaml'), '--duration', '1']);
+    expect(missing.code).toBe(2);
+    expect(missing.err.at(-1)).toMatch(/--registry .*no-such-registry\.yaml:1:1 cannot read file \(ENOENT\)/);
+    expect((await scan(['--radio', 'sim', '--registry', 'x.yaml', '--duration', '1'])).code).toBe(2);
   });
 });
